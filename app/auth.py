@@ -1,0 +1,37 @@
+"""Who is calling: an organisation identified by its API key (`Authorization: Bearer …`)."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthenticated
+from app.organisations.models import Organisatie, Rol
+from app.organisations.service import organisation_for_key
+
+bearer = HTTPBearer(auto_error=False, description="The API key of your organisation")
+
+
+async def current_organisation(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Organisatie:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send your API key as Authorization: Bearer <key>")
+    organisation = await organisation_for_key(session, credentials.credentials)
+    if organisation is None:
+        raise Unauthenticated("this API key is not known or was revoked")
+    return organisation
+
+
+async def current_schuldeiser(
+    organisation: Annotated[Organisatie, Depends(current_organisation)],
+) -> Organisatie:
+    if organisation.rol != Rol.SCHULDEISER:
+        raise Forbidden("only a schuldeiser can do this")
+    return organisation
+
+
+CurrentOrg = Annotated[Organisatie, Depends(current_organisation)]
+CurrentSchuldeiser = Annotated[Organisatie, Depends(current_schuldeiser)]

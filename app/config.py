@@ -1,0 +1,31 @@
+"""Settings, read once from the environment (prefix-free names as documented in the README)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'wdv.db'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+    )
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    max_message_bytes: int = 64 * 1024
+    max_message_depth: int = 32
+    clock_skew_seconds: int = 300
+
+    routing_refresh_seconds: float = 30.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

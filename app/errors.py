@@ -1,0 +1,143 @@
+"""Typed errors carrying their HTTP status; one handler renders them as RFC 9457 problem details."""
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+PROBLEM_TYPE_BASE = "urn:nld:warme-doorverwijzing:probleem:"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with a message: where (JSON Pointer or XPath), what, and a stable code."""
+
+    location: str
+    detail: str
+    code: str | None = None
+    xml: bool = False
+
+    def as_problem_item(self) -> dict[str, str]:
+        item = {"detail": self.detail, ("xpath" if self.xml else "pointer"): self.location}
+        if self.code:
+            item["code"] = self.code
+        return item
+
+
+class ProblemError(Exception):
+    """Base of every error a client may see. Subclasses fix status, type and title."""
+
+    status: int = 500
+    slug: ClassVar[str] = "interne-fout"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        violations: list[Violation] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.status = status or type(self).status
+        self.detail = detail
+        self.violations = violations or []
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+    @classmethod
+    def type_uri(cls) -> str:
+        return PROBLEM_TYPE_BASE + cls.slug
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type_uri(),
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail or self.title,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.violations:
+            body["errors"] = [v.as_problem_item() for v in self.violations]
+        body.update(self.extra)
+        return body
+
+
+class InvalidMessage(ProblemError):
+    status = 400
+    slug = "ongeldig-bericht"
+    title = "The message is not valid"
+
+
+class Unauthenticated(ProblemError):
+    status = 401
+    slug = "niet-geauthenticeerd"
+    title = "A valid API key is required"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="wdv"'})
+
+
+class Forbidden(ProblemError):
+    status = 403
+    slug = "niet-toegestaan"
+    title = "This organisation may not do this"
+
+
+class NotFound(ProblemError):
+    status = 404
+    slug = "niet-gevonden"
+    title = "Not found"
+
+
+class MethodNotAllowed(ProblemError):
+    status = 405
+    slug = "methode-niet-toegestaan"
+    title = "Method not allowed"
+
+
+class NotAcceptable(ProblemError):
+    status = 406
+    slug = "niet-aanvaardbaar"
+    title = "No acceptable representation"
+
+
+class Conflict(ProblemError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class DuplicateBerichtId(Conflict):
+    slug = "bericht-id-hergebruikt"
+    title = "This berichtId was already used for a different message"
+
+
+class DuplicateReferral(Conflict):
+    slug = "dubbele-doorverwijzing"
+    title = "An open referral with this referentie already exists"
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    slug = "bericht-te-groot"
+    title = "The message is too large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    slug = "mediatype-niet-ondersteund"
+    title = "Unsupported media type"
+
+
+class NotRoutable(ProblemError):
+    status = 422
+    slug = "postcode-onbekend"
+    title = "The address cannot be routed to a gemeente"
+
+
+class GemeenteNotParticipating(ProblemError):
+    status = 422
+    slug = "gemeente-neemt-niet-deel"
+    title = "The gemeente of this address does not take part"

@@ -1,0 +1,154 @@
+"""HTTP plumbing shared by every route: headers, content negotiation, bounded bodies, problems."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import API_VERSION
+from app.config import get_settings
+from app.errors import (
+    InvalidMessage,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    Violation,
+)
+from app.messages import xml
+from app.messages.specs import MessageKind, spec
+
+logger = logging.getLogger("wdv")
+
+SECURITY_HEADERS = [
+    (b"api-version", API_VERSION.encode()),
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+]
+XML_MEDIA_TYPES = ("application/xml", "text/xml", "application/problem+xml")
+
+
+class SecurityHeaders:
+    """Adds API-Version and the security headers of the NL API Design Rules to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    header for header in SECURITY_HEADERS if header[0] not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def wants_xml(request: Request) -> bool:
+    """True when the Accept header prefers XML over JSON (by q-value, then by order)."""
+    best: tuple[float, int, bool] | None = None
+    for position, part in enumerate(request.headers.get("accept", "").split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        quality = 1.0
+        for parameter in fields[1:]:
+            if parameter.startswith("q="):
+                try:
+                    quality = float(parameter[2:])
+                except ValueError:
+                    quality = 0.0
+        is_xml = media in XML_MEDIA_TYPES
+        if quality > 0 and (is_xml or media.endswith("json") or media in ("*/*", "application/*")):
+            candidate = (quality, -position, is_xml)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    return bool(best and best[2])
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it passes the configured limit."""
+    limit = get_settings().max_message_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"messages are limited to {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PayloadTooLarge(f"messages are limited to {limit} bytes")
+    return bytes(body)
+
+
+def problem_response(error: ProblemError, request: Request) -> Response:
+    body = error.problem(instance=request.url.path)
+    headers = error.headers
+    if wants_xml(request):
+        problem_spec = spec(MessageKind.FOUTBERICHT)
+        return Response(
+            xml.to_xml(problem_spec, body),
+            status_code=error.status,
+            media_type="application/problem+xml",
+            headers=headers,
+        )
+    return JSONResponse(
+        body, status_code=error.status, media_type="application/problem+json", headers=headers
+    )
+
+
+def _request_validation_violations(exc: RequestValidationError) -> list[Violation]:
+    violations = []
+    for error in exc.errors():
+        location: list[Any] = list(error.get("loc", ()))
+        if location and location[0] == "body":
+            location = location[1:]
+        pointer = "".join(f"/{part}" for part in location)
+        violations.append(Violation(pointer, str(error.get("msg", "is not valid"))))
+    return violations
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc, request)
+
+    async def on_http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        error: ProblemError
+        if exc.status_code == 404:
+            error = NotFound("there is no resource at this path")
+        elif exc.status_code == 405:
+            error = MethodNotAllowed(
+                "this method is not allowed on this path", headers=dict(exc.headers or {})
+            )
+        else:
+            error = ProblemError(str(exc.detail), status=exc.status_code)
+        return problem_response(error, request)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        violations = _request_validation_violations(exc)
+        return problem_response(InvalidMessage("the request is not valid", violations=violations), request)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(
+            ProblemError("the service could not handle this request; it was logged"), request
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

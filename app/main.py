@@ -1,0 +1,63 @@
+"""create_app(): the service. Everything lives under /v1 (its own OpenAPI document and docs)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import API_VERSION
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.http import SecurityHeaders, install_error_handlers
+from app.openapi import install_openapi
+from app.referrals.api import router as referrals_router
+from app.routing.api import router as routing_router
+from app.routing.service import RoutingCache
+
+DESCRIPTION = """
+Warm referrals in Dutch debt help (*warme doorverwijzing*). A creditor that has spoken with a
+customer in payment arrears, and has the customer's consent, sends a referral; the service routes
+it by postcode and house number to the gemeente and the organisation doing its debt help, starts
+the 30-day collection hold and promises contact within 3 working days.
+
+Messages follow specification v1 (JSON Schema and XSD); errors are RFC 9457 problem details.
+Authenticate with `Authorization: Bearer <API key>`.
+"""
+
+
+def create_v1() -> FastAPI:
+    v1 = FastAPI(
+        title="Warme doorverwijzing",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    v1.include_router(referrals_router)
+    v1.include_router(routing_router)
+    install_error_handlers(v1)
+    install_openapi(v1)
+    return v1
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    v1 = create_v1()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        sessionmaker = create_sessionmaker(engine)
+        for target in (app, v1):
+            target.state.sessionmaker = sessionmaker
+            target.state.routing = routing
+        yield
+        await engine.dispose()
+
+    routing = RoutingCache(settings.routing_refresh_seconds)
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/v1", v1)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,68 @@
+"""Semantic rules of the v1 messages that a schema cannot express. Pure: data in, violations out.
+
+Each rule reads the JSON form of a schema-valid message and yields violations located by JSON
+Pointer; the validator turns those into XPaths for XML messages.
+"""
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from stdnum.nl import bsn
+
+from app.clocks import vandaag
+from app.config import get_settings
+from app.errors import Violation
+from app.messages.specs import MessageKind
+from app.routing.postcode import InvalidPostcode, normalise
+
+Rule = Callable[[dict[str, Any]], Iterator[Violation]]
+
+
+def _burgerservicenummer(data: dict[str, Any]) -> Iterator[Violation]:
+    number = data["inwoner"].get("burgerservicenummer")
+    if number is not None and not bsn.is_valid(number):
+        yield Violation("/inwoner/burgerservicenummer", "fails the elfproef", "elfproef")
+
+
+def _postcode(data: dict[str, Any]) -> Iterator[Violation]:
+    try:
+        normalise(data["inwoner"]["adres"]["postcode"])
+    except InvalidPostcode:
+        yield Violation(
+            "/inwoner/adres/postcode",
+            "is not a postcode that can exist (letters SA, SD and SS are never issued)",
+            "postcode",
+        )
+
+
+_PAST_DATES = (
+    ("/toestemming/datum", ("toestemming", "datum")),
+    ("/inwoner/geboortedatum", ("inwoner", "geboortedatum")),
+    ("/achterstand/ontstaansdatum", ("achterstand", "ontstaansdatum")),
+)
+
+
+def _not_in_future(data: dict[str, Any]) -> Iterator[Violation]:
+    today = vandaag()
+    for pointer, (outer, inner) in _PAST_DATES:
+        value = data.get(outer, {}).get(inner)
+        if value is not None and date.fromisoformat(value) > today:
+            yield Violation(pointer, "lies in the future", "toekomst")
+    sent = datetime.fromisoformat(data["verzondenOp"].replace("Z", "+00:00"))
+    skew = timedelta(seconds=get_settings().clock_skew_seconds)
+    if sent > datetime.now(UTC) + skew:
+        yield Violation("/verzondenOp", "lies in the future", "toekomst")
+
+
+def _cents(data: dict[str, Any]) -> Iterator[Violation]:
+    amount = Decimal(str(data["achterstand"]["bedrag"]))
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        yield Violation("/achterstand/bedrag", "has more than two decimals (cents)", "centen")
+
+
+RULES: dict[MessageKind, list[Rule]] = {
+    MessageKind.DOORVERWIJZING: [_burgerservicenummer, _postcode, _not_in_future, _cents],
+}

@@ -1,0 +1,213 @@
+"""Reads a message in JSON or XML and returns its JSON form, or every violation found.
+
+Schema errors come from the JSON Schema (JSON) or the XSD (XML); semantic rules (elfproef,
+postcode, dates in the future, cents) run on the JSON form of both, so the two formats give the
+same answers, located by JSON Pointer or XPath respectively.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import xmlschema
+from jsonschema import ValidationError
+
+from app.errors import InvalidMessage, UnsupportedMediaType, Violation
+from app.messages import xml
+from app.messages.rules import RULES
+from app.messages.specs import MessageKind, MessageSpec, spec
+
+JSON_TYPES = ("application/json",)
+XML_TYPES = ("application/xml", "text/xml")
+
+
+@dataclass(frozen=True)
+class Message:
+    data: dict[str, Any]
+    is_xml: bool
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def read_message(kind: MessageKind, body: bytes, content_type: str | None, *, max_depth: int) -> Message:
+    """Parse and validate; raises InvalidMessage listing every violation, or UnsupportedMediaType."""
+    mt = media_type(content_type)
+    message_spec = spec(kind)
+    if mt in JSON_TYPES or mt.endswith("+json"):
+        data = _parse_json(body, max_depth=max_depth)
+        violations = list(json_violations(message_spec, data))
+        is_xml = False
+    elif mt in XML_TYPES or mt.endswith("+xml"):
+        data, violations = _read_xml(message_spec, body, max_depth=max_depth)
+        is_xml = True
+    else:
+        raise UnsupportedMediaType(
+            f"send the message as application/json or application/xml, not {mt or 'nothing'}"
+        )
+    if not violations:
+        violations = [
+            Violation(xml.pointer_to_xpath(message_spec, v.location), v.detail, v.code, xml=True)
+            if is_xml
+            else v
+            for check in RULES.get(kind, [])
+            for v in check(data)
+        ]
+    if violations:
+        raise InvalidMessage(
+            f"{len(violations)} violation(s) of the {kind.value} v1 specification",
+            violations=violations,
+        )
+    return Message(data=data, is_xml=is_xml)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate member {key!r}")
+        result[key] = value
+    return result
+
+
+def _parse_json(body: bytes, *, max_depth: int) -> dict[str, Any]:
+    try:
+        data = json.loads(body, parse_float=Decimal, object_pairs_hook=_reject_duplicates)
+    except RecursionError as exc:
+        raise _not_parseable("the JSON is nested too deeply") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _not_parseable(f"the body is not valid JSON: {exc}") from exc
+    if _json_depth(data) > max_depth:
+        raise _not_parseable(f"the JSON is nested deeper than {max_depth} levels")
+    if not isinstance(data, dict):
+        raise _not_parseable("the message must be a JSON object")
+    return data
+
+
+def _json_depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(current, dict):
+            stack.extend((v, depth + 1) for v in current.values())
+        elif isinstance(current, list):
+            stack.extend((v, depth + 1) for v in current)
+    return deepest
+
+
+def _not_parseable(detail: str, *, is_xml: bool = False) -> InvalidMessage:
+    location = "/" if is_xml else ""
+    return InvalidMessage(detail, violations=[Violation(location, detail, "syntax", xml=is_xml)])
+
+
+def json_violations(message_spec: MessageSpec, data: Any) -> Iterator[Violation]:
+    seen: set[tuple[str, str]] = set()
+    errors = sorted(message_spec.validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    for error in errors:
+        for pointer, detail in _explain(error):
+            if (pointer, detail) not in seen:
+                seen.add((pointer, detail))
+                yield Violation(pointer, detail)
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
+    """Readable, value-free explanations (personal data is never echoed back or logged)."""
+    here = _pointer(error.absolute_path)
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "required" and isinstance(instance, dict):
+        for name in expected:
+            if name not in instance:
+                yield f"{here}/{name}", "is required"
+    elif keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        for name in instance:
+            if name not in known:
+                yield f"{here}/{_pointer([name])[1:]}", "is not a field of this message"
+    elif keyword in ("oneOf", "anyOf"):
+        alternatives = [sorted(s.get("required", [])) for s in expected]
+        if all(alternatives) and isinstance(instance, dict):
+            names = ", ".join(" + ".join(a) for a in alternatives)
+            quantity = "exactly one" if keyword == "oneOf" else "at least one"
+            yield here, f"needs {quantity} of: {names}"
+        else:
+            yield here, "does not match any allowed form"
+    else:
+        yield here, _describe(keyword, expected, error)
+
+
+def _describe(keyword: str, expected: Any, error: ValidationError) -> str:
+    match keyword:
+        case "type":
+            return f"must be of type {expected}"
+        case "enum":
+            return "must be one of: " + ", ".join(map(str, expected))
+        case "const":
+            return f"must be {json.dumps(expected)}"
+        case "pattern":
+            return f"does not match the pattern {expected}"
+        case "format":
+            return f"is not a valid {expected}"
+        case "minLength":
+            return f"must be at least {expected} characters"
+        case "maxLength":
+            return f"must be at most {expected} characters"
+        case "minimum":
+            return f"must be at least {expected}"
+        case "maximum":
+            return f"must be at most {expected}"
+        case "exclusiveMinimum":
+            return f"must be greater than {expected}"
+        case "exclusiveMaximum":
+            return f"must be less than {expected}"
+        case "minItems" | "maxItems" | "minProperties" | "maxProperties":
+            return f"violates {keyword} {expected}"
+    return f"violates {keyword}"
+
+
+# --- XML -------------------------------------------------------------------------------------
+
+
+def _read_xml(
+    message_spec: MessageSpec, body: bytes, *, max_depth: int
+) -> tuple[dict[str, Any], list[Violation]]:
+    try:
+        root = xml.parse_xml(body, max_depth=max_depth)
+    except (xml.MalformedXml, xml.UnsafeXml) as exc:
+        raise _not_parseable(f"the body is not acceptable XML: {exc}", is_xml=True) from exc
+    expected_root = f"{{{message_spec.namespace}}}{message_spec.root}"
+    if root.tag != expected_root:
+        detail = f"the root element must be {message_spec.root} in namespace {message_spec.namespace}"
+        return {}, [Violation(xml.element_path(root), detail, xml=True)]
+    violations = [_xsd_violation(e) for e in message_spec.xsd.iter_errors(root)]
+    if violations:
+        return {}, violations
+    return xml.to_data(message_spec, root), []
+
+
+def _xsd_violation(error: xmlschema.XMLSchemaValidationError) -> Violation:
+    element = error.elem
+    location = xml.element_path(element) if element is not None and hasattr(element, "getparent") else "/"
+    reason = error.reason or "does not match the XSD"
+    invalid_child = getattr(error, "invalid_child", None)
+    if invalid_child is not None and hasattr(invalid_child, "getparent"):
+        location = xml.element_path(invalid_child)
+    elif isinstance(error, xmlschema.XMLSchemaChildrenValidationError) and error.expected:
+        expected = error.expected
+        names = [
+            getattr(particle, "local_name", None) or str(particle)
+            for particle in (expected if isinstance(expected, list) else [expected])
+        ]
+        if len(names) == 1 and names[0]:
+            location = f"{location}/{names[0]}"
+    return Violation(location, reason, xml=True)

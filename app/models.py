@@ -1,0 +1,20 @@
+"""All tables, imported in one place for migrations and tests."""
+
+from app.db import Base
+from app.organisations.models import ApiSleutel, Dekking, Organisatie
+from app.referrals.models import Afwijzing, Doorverwijzing, Verwerking
+from app.routing.models import Gemeente, Herindeling, Routeringsregel, Routeringstabel
+
+__all__ = [
+    "Afwijzing",
+    "ApiSleutel",
+    "Base",
+    "Dekking",
+    "Doorverwijzing",
+    "Gemeente",
+    "Herindeling",
+    "Organisatie",
+    "Routeringsregel",
+    "Routeringstabel",
+    "Verwerking",
+]

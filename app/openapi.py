@@ -1,0 +1,124 @@
+"""The OpenAPI document: message schemas from schemas/json, problem responses, NL API rules."""
+
+import copy
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app import API_VERSION
+from app.config import get_settings
+
+MESSAGE_SCHEMAS = {
+    "Doorverwijzing": "doorverwijzing.v1.json",
+    "Ontvangstbevestiging": "ontvangstbevestiging.v1.json",
+    "Foutbericht": "foutbericht.v1.json",
+}
+PROBLEM_DESCRIPTIONS = {
+    400: "The request is not valid: every violation is listed with its JSON Pointer or XPath",
+    401: "No valid API key",
+    403: "This organisation may not do this",
+    404: "Not found, or not visible to this organisation",
+    406: "No acceptable representation",
+    409: "Conflicts with an earlier message or the current state",
+    413: "The message is too large",
+    415: "Send application/json or application/xml",
+    422: "Understood, but it cannot be routed (unknown postcode, gemeente not taking part)",
+}
+CONTACT = {
+    "name": "Beheer warme doorverwijzing",
+    "url": "https://example.org/warme-doorverwijzing",
+    "email": "beheer@example.org",
+}
+API_VERSION_HEADER = {
+    "description": "The version of this API",
+    "schema": {"type": "string", "example": API_VERSION},
+}
+
+
+def message_request_body(name: str) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": ref}, "application/xml": {"schema": ref}},
+    }
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    ref = {"$ref": "#/components/schemas/Foutbericht"}
+    return {
+        code: {
+            "description": PROBLEM_DESCRIPTIONS[code],
+            "content": {"application/problem+json": {"schema": ref}},
+        }
+        for code in codes
+    }
+
+
+def _hoist(name: str, schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """Move a JSON Schema's `$defs` into components and point its references there."""
+    schema = copy.deepcopy(schema)
+    definitions = schema.pop("$defs", {})
+    for key in ("$schema", "$id"):
+        schema.pop(key, None)
+    prefix = f"{name}_"
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: (
+                    f"#/components/schemas/{prefix}{v.removeprefix('#/$defs/')}"
+                    if k == "$ref" and isinstance(v, str)
+                    else rewrite(v)
+                )
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    components[name] = rewrite(schema)
+    for key, definition in definitions.items():
+        components[prefix + key] = rewrite(definition)
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        servers=[{"url": "/v1", "description": "Version 1 of this service, on this host"}],
+        contact=CONTACT,
+        license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+    )
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas_dir = get_settings().schemas_dir / "json"
+    for name, filename in MESSAGE_SCHEMAS.items():
+        _hoist(name, json.loads((schemas_dir / filename).read_text("utf-8")), components)
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            responses.pop("422", None) if _is_framework_422(responses.get("422")) else None
+            for response in responses.values():
+                response.setdefault("headers", {})["API-Version"] = API_VERSION_HEADER
+    return document
+
+
+def _is_framework_422(response: dict[str, Any] | None) -> bool:
+    if not response:
+        return False
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref", "").endswith("/HTTPValidationError"))
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

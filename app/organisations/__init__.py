@@ -1,0 +1,1 @@
+"""Organisations (creditors, uitvoerders), their API keys and which gemeenten an uitvoerder serves."""

@@ -1,0 +1,53 @@
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+
+class Rol(StrEnum):
+    SCHULDEISER = "schuldeiser"
+    UITVOERDER = "uitvoerder"
+
+
+class Organisatie(Base):
+    __tablename__ = "organisaties"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    naam: Mapped[str] = mapped_column(String(200))
+    rol: Mapped[str] = mapped_column(String(20))
+    oin: Mapped[str | None] = mapped_column(String(20), unique=True)
+    kvk_nummer: Mapped[str | None] = mapped_column(String(8), unique=True)
+    # DDAS EnumSignaalpartner, for creditors
+    soort: Mapped[str | None] = mapped_column(String(40))
+    aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiSleutel(Base):
+    """An API key, stored only as its SHA-256; the prefix lets an operator tell keys apart."""
+
+    __tablename__ = "api_sleutels"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisatie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"), index=True)
+    sleutel_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    omschrijving: Mapped[str] = mapped_column(String(200), default="")
+    aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
+    ingetrokken_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Dekking(Base):
+    """Coverage register: this uitvoerder does debt help for this gemeente in this period."""
+
+    __tablename__ = "dekking"
+    __table_args__ = (Index("ix_dekking_gemeente_vanaf", "gemeentecode", "geldig_vanaf"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    uitvoerder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"), index=True)
+    gemeentecode: Mapped[str] = mapped_column(String(4))
+    geldig_vanaf: Mapped[date] = mapped_column(Date)
+    geldig_tot: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,1 @@
+"""Warm referrals: intake, storage and reading."""

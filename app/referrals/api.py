@@ -1,0 +1,119 @@
+"""Routes for referrals: thin, they read the request, call the service, shape the answer."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import CurrentOrg, CurrentSchuldeiser
+from app.config import get_settings
+from app.db import SessionDep
+from app.http import problem_response, read_body, wants_xml
+from app.messages import xml
+from app.messages.specs import MessageKind, spec
+from app.messages.validation import read_message
+from app.openapi import message_request_body, problem_responses
+from app.organisations.models import Organisatie
+from app.referrals import service
+from app.referrals.models import Doorverwijzing
+from app.schemas import (
+    DoorverwijzingView,
+    GemeenteRef,
+    Ontvangstbevestiging,
+    OrganisatieRef,
+    RouteringUitleg,
+)
+
+router = APIRouter(prefix="/doorverwijzingen", tags=["doorverwijzingen"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Ontvangstbevestiging,
+    summary="Send a warm referral",
+    description=(
+        "Takes a Doorverwijzing (JSON or XML, specification v1), routes it by postcode and house "
+        "number, starts the 30-day collection hold and answers with an Ontvangstbevestiging. "
+        "Sending the same berichtId again returns the original answer."
+    ),
+    openapi_extra={"requestBody": message_request_body("Doorverwijzing")},
+    responses={
+        201: {
+            "description": "Stored; the Ontvangstbevestiging",
+            "headers": {"Location": {"schema": {"type": "string"}, "description": "The referral"}},
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(400, 401, 403, 409, 413, 415, 422),
+    },
+)
+async def post_doorverwijzing(
+    request: Request,
+    session: SessionDep,
+    schuldeiser: CurrentSchuldeiser,
+    body: Annotated[bytes, Depends(read_body)],
+) -> Response:
+    message = read_message(
+        MessageKind.DOORVERWIJZING,
+        body,
+        request.headers.get("content-type"),
+        max_depth=get_settings().max_message_depth,
+    )
+    outcome = await service.receive(
+        session, schuldeiser=schuldeiser, message=message.data, routing=request.app.state.routing
+    )
+    if isinstance(outcome, service.Rejected):
+        # returned, not raised: the anonymous count of the refusal must be committed
+        return problem_response(outcome.error, request)
+    referral = outcome.referral
+    headers = {"Location": f"/v1/doorverwijzingen/{referral.id}"}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    acknowledgement = referral.ontvangstbevestiging
+    if wants_xml(request):
+        ack_spec = spec(MessageKind.ONTVANGSTBEVESTIGING)
+        return Response(
+            xml.to_xml(ack_spec, acknowledgement),
+            status_code=201,
+            media_type="application/xml",
+            headers=headers,
+        )
+    return JSONResponse(acknowledgement, status_code=201, headers=headers)
+
+
+@router.get(
+    "/{doorverwijzing_id}",
+    response_model=DoorverwijzingView,
+    summary="Read a referral",
+    description="Visible to the creditor that sent it and the uitvoerder it was routed to; 404 otherwise.",
+    responses=problem_responses(400, 401, 404),
+)
+async def get_doorverwijzing(
+    doorverwijzing_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
+) -> DoorverwijzingView:
+    referral = await service.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
+    return await _view(session, referral)
+
+
+async def _view(session: AsyncSession, referral: Doorverwijzing) -> DoorverwijzingView:
+    schuldeiser = await session.get(Organisatie, referral.schuldeiser_id)
+    uitvoerder = await session.get(Organisatie, referral.uitvoerder_id)
+    assert schuldeiser is not None
+    assert uitvoerder is not None
+    ack: dict[str, Any] = referral.ontvangstbevestiging
+    return DoorverwijzingView(
+        id=referral.id,
+        status=referral.status,
+        ontvangen_op=referral.ontvangen_op,
+        schuldeiser=OrganisatieRef(id=schuldeiser.id, naam=schuldeiser.naam),
+        referentie=referral.referentie,
+        gemeente=GemeenteRef.model_validate(ack["gemeente"]),
+        uitvoerder=OrganisatieRef(id=uitvoerder.id, naam=uitvoerder.naam),
+        incassostop_tot=referral.incassostop_tot,
+        contact_uiterlijk=referral.contact_uiterlijk,
+        crisissignaal=referral.crisissignaal,
+        routering=RouteringUitleg.model_validate(ack["routering"]),
+        bericht=referral.bericht,
+    )

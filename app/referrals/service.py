@@ -1,0 +1,252 @@
+"""Intake of a warm referral: idempotency, routing, clocks, storage. Never commits."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import clocks
+from app.errors import (
+    DuplicateBerichtId,
+    DuplicateReferral,
+    Forbidden,
+    GemeenteNotParticipating,
+    NotFound,
+    NotRoutable,
+    ProblemError,
+)
+from app.messages.jsonform import content_hash, plain
+from app.organisations.models import Organisatie
+from app.organisations.service import uitvoerder_for
+from app.referrals.lifecycle import Status
+from app.referrals.models import Afwijzing, Doorverwijzing, Verwerking
+from app.routing.postcode import normalise
+from app.routing.service import Routering, RoutingCache
+from app.schemas import RouteringUitleg
+
+
+@dataclass(frozen=True)
+class Accepted:
+    referral: Doorverwijzing
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A business refusal that is still recorded (anonymously), so it must not roll back."""
+
+    error: ProblemError
+
+
+def log_processing(
+    session: AsyncSession,
+    *,
+    organisatie: Organisatie,
+    referral_id: uuid.UUID,
+    actie: str,
+    grondslag: str,
+) -> None:
+    session.add(
+        Verwerking(
+            tijdstip=datetime.now(UTC),
+            organisatie_id=organisatie.id,
+            doorverwijzing_id=referral_id,
+            actie=actie,
+            grondslag=grondslag,
+        )
+    )
+
+
+def _check_sender(schuldeiser: Organisatie, message: dict[str, Any]) -> None:
+    sender = message["schuldeiser"]
+    if not (
+        (sender.get("oin") and sender["oin"] == schuldeiser.oin)
+        or (sender.get("kvkNummer") and sender["kvkNummer"] == schuldeiser.kvk_nummer)
+    ):
+        raise Forbidden(
+            "the schuldeiser in the message (oin or kvkNummer) is not the organisation of this API key"
+        )
+
+
+async def _existing(
+    session: AsyncSession, schuldeiser: Organisatie, bericht_id: uuid.UUID, digest: str
+) -> Accepted | None:
+    earlier = await session.scalar(
+        select(Doorverwijzing).where(
+            Doorverwijzing.schuldeiser_id == schuldeiser.id, Doorverwijzing.bericht_id == bericht_id
+        )
+    )
+    if earlier is None:
+        return None
+    if earlier.inhoud_hash != digest:
+        raise DuplicateBerichtId(
+            "send a new berichtId for a new or changed message",
+            extra={"doorverwijzingId": str(earlier.id)},
+        )
+    return Accepted(earlier, replayed=True)
+
+
+async def _check_open_dossier(session: AsyncSession, schuldeiser: Organisatie, referentie: str) -> None:
+    open_id = await session.scalar(
+        select(Doorverwijzing.id).where(
+            Doorverwijzing.schuldeiser_id == schuldeiser.id,
+            Doorverwijzing.referentie == referentie,
+            Doorverwijzing.is_open.is_(True),
+        )
+    )
+    if open_id is not None:
+        raise DuplicateReferral(
+            "this referentie already has an open referral", extra={"doorverwijzingId": str(open_id)}
+        )
+
+
+async def _reject(
+    session: AsyncSession,
+    *,
+    schuldeiser: Organisatie,
+    bericht_id: uuid.UUID,
+    day: Any,
+    gemeentecode: str | None,
+    error: ProblemError,
+) -> Rejected:
+    already = await session.scalar(
+        select(Afwijzing.id).where(
+            Afwijzing.schuldeiser_id == schuldeiser.id, Afwijzing.bericht_id == bericht_id
+        )
+    )
+    if already is None:
+        session.add(
+            Afwijzing(
+                schuldeiser_id=schuldeiser.id,
+                bericht_id=bericht_id,
+                dag=day,
+                gemeentecode=gemeentecode,
+                reden=error.slug,
+            )
+        )
+    return Rejected(error)
+
+
+def _ontvangstbevestiging(
+    referral: Doorverwijzing, *, routering: Routering, uitvoerder: Organisatie, now: datetime
+) -> dict[str, Any]:
+    return {
+        "berichtId": str(uuid.uuid4()),
+        "verzondenOp": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "inReactieOp": str(referral.bericht_id),
+        "doorverwijzingId": str(referral.id),
+        "status": referral.status,
+        "gemeente": {"code": routering.gemeentecode, "naam": routering.gemeentenaam},
+        "uitvoerder": {"id": str(uitvoerder.id), "naam": uitvoerder.naam},
+        "incassostopTot": referral.incassostop_tot.isoformat(),
+        "contactUiterlijk": referral.contact_uiterlijk.isoformat(),
+        "routering": RouteringUitleg.of(routering).model_dump(mode="json", by_alias=True, exclude_none=True),
+    }
+
+
+async def receive(
+    session: AsyncSession,
+    *,
+    schuldeiser: Organisatie,
+    message: dict[str, Any],
+    routing: RoutingCache,
+    now: datetime | None = None,
+) -> Accepted | Rejected:
+    """Take a validated Doorverwijzing (JSON form) from an authenticated creditor."""
+    now = now or datetime.now(UTC)
+    _check_sender(schuldeiser, message)
+    bericht_id = uuid.UUID(message["berichtId"])
+    digest = content_hash(message)
+    if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
+        return earlier
+    await _check_open_dossier(session, schuldeiser, message["referentie"])
+
+    ontvangen = clocks.ontvangstdag(now)
+    adres = message["inwoner"]["adres"]
+    snapshot = await routing.snapshot(session)
+    routering = (
+        snapshot.route(normalise(adres["postcode"]), adres["huisnummer"], on=ontvangen) if snapshot else None
+    )
+    if routering is None:
+        return await _reject(
+            session,
+            schuldeiser=schuldeiser,
+            bericht_id=bericht_id,
+            day=ontvangen,
+            gemeentecode=None,
+            error=NotRoutable("no gemeente is known for this postcode and house number"),
+        )
+    uitvoerder = await uitvoerder_for(session, gemeentecode=routering.gemeentecode, on=ontvangen)
+    if uitvoerder is None:
+        gemeente = {"code": routering.gemeentecode, "naam": routering.gemeentenaam}
+        return await _reject(
+            session,
+            schuldeiser=schuldeiser,
+            bericht_id=bericht_id,
+            day=ontvangen,
+            gemeentecode=routering.gemeentecode,
+            error=GemeenteNotParticipating(
+                f"{routering.gemeentenaam} has no participating debt-help organisation",
+                extra={"gemeente": gemeente},
+            ),
+        )
+
+    referral = Doorverwijzing(
+        id=uuid.uuid4(),
+        schuldeiser_id=schuldeiser.id,
+        bericht_id=bericht_id,
+        inhoud_hash=digest,
+        referentie=message["referentie"],
+        status=Status.ONTVANGEN.value,
+        is_open=True,
+        gemeentecode=routering.gemeentecode,
+        uitvoerder_id=uitvoerder.id,
+        ontvangen_op=now,
+        incassostop_tot=clocks.incassostop_tot(ontvangen),
+        contact_uiterlijk=clocks.contact_uiterlijk(ontvangen),
+        crisissignaal=message["crisissignaal"],
+        routering=routering.as_record(),
+        bericht=plain(message),
+        ontvangstbevestiging={},
+    )
+    referral.ontvangstbevestiging = _ontvangstbevestiging(
+        referral, routering=routering, uitvoerder=uitvoerder, now=now
+    )
+    try:
+        async with session.begin_nested():
+            session.add(referral)
+    except IntegrityError:
+        # a concurrent request stored the same berichtId or referentie first
+        if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
+            return earlier
+        await _check_open_dossier(session, schuldeiser, message["referentie"])
+        raise
+    log_processing(
+        session,
+        organisatie=schuldeiser,
+        referral_id=referral.id,
+        actie="ontvangen",
+        grondslag="warme doorverwijzing met toestemming van de inwoner",
+    )
+    return Accepted(referral, replayed=False)
+
+
+async def get_visible(
+    session: AsyncSession, *, organisatie: Organisatie, referral_id: uuid.UUID
+) -> Doorverwijzing:
+    """A referral the organisation may see (sent it, or it was routed to it); 404 otherwise."""
+    referral = await session.get(Doorverwijzing, referral_id)
+    if referral is None or organisatie.id not in (referral.schuldeiser_id, referral.uitvoerder_id):
+        raise NotFound("no referral with this id is visible to this organisation")
+    log_processing(
+        session,
+        organisatie=organisatie,
+        referral_id=referral.id,
+        actie="lezen",
+        grondslag="inzage eigen doorverwijzing",
+    )
+    return referral

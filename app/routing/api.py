@@ -1,0 +1,50 @@
+"""Where would a referral go? Answers without storing anything."""
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+
+from app import clocks
+from app.auth import CurrentOrg
+from app.db import SessionDep
+from app.errors import InvalidMessage, NotRoutable, Violation
+from app.openapi import problem_responses
+from app.organisations.service import uitvoerder_for
+from app.routing.postcode import InvalidPostcode, normalise
+from app.routing.service import RoutingCache
+from app.schemas import Adres, GemeenteRef, OrganisatieRef, RouteringAntwoord, RouteringUitleg
+
+router = APIRouter(prefix="/routering", tags=["routering"])
+
+
+@router.post(
+    "",
+    response_model=RouteringAntwoord,
+    summary="Find the gemeente and uitvoerder for an address",
+    description=(
+        "The address travels in the body, never in the URL. Nothing is stored. A postcode area "
+        "that crosses a municipal border is answered with a majority routing, flagged as such."
+    ),
+    responses=problem_responses(400, 401, 422),
+)
+async def post_routering(
+    adres: Adres, request: Request, session: SessionDep, _organisation: CurrentOrg
+) -> RouteringAntwoord:
+    try:
+        postcode = normalise(adres.postcode)
+    except InvalidPostcode:
+        raise InvalidMessage(
+            violations=[Violation("/postcode", "is not a postcode that can exist", "postcode")]
+        ) from None
+    cache: RoutingCache = request.app.state.routing
+    snapshot = await cache.snapshot(session)
+    today = clocks.vandaag(datetime.now(UTC))
+    routering = snapshot.route(postcode, adres.huisnummer, on=today) if snapshot else None
+    if routering is None:
+        raise NotRoutable("no gemeente is known for this postcode and house number")
+    uitvoerder = await uitvoerder_for(session, gemeentecode=routering.gemeentecode, on=today)
+    return RouteringAntwoord(
+        gemeente=GemeenteRef(code=routering.gemeentecode, naam=routering.gemeentenaam),
+        uitvoerder=OrganisatieRef(id=uitvoerder.id, naam=uitvoerder.naam) if uitvoerder else None,
+        routering=RouteringUitleg.of(routering),
+    )

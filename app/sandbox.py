@@ -1,0 +1,50 @@
+"""Sandbox organisations for integration testers: a few creditors, a few uitvoerders, coverage.
+
+All names and numbers are fictitious. Rivierenland covers Tiel and West Betuwe so testers can see
+a majority routing (PC4 4062 and 4197 cross municipal borders).
+"""
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.organisations import service as organisations
+from app.organisations.models import Organisatie, Rol
+
+SANDBOX_START = date(2024, 1, 1)
+
+SCHULDEISERS = [
+    {"naam": "Waterbedrijf Voorbeeld", "oin": "00000001234567890000", "soort": "Water"},
+    {"naam": "Energieleverancier Voorbeeld", "kvk_nummer": "12345678", "soort": "Energie"},
+    {"naam": "Woningcorporatie Voorbeeld", "kvk_nummer": "87654321", "soort": "Huur"},
+]
+UITVOERDERS = [
+    ("Kredietbank Amsterdam Voorbeeld", ["0363"]),
+    ("Schuldhulp Rotterdam Voorbeeld", ["0599"]),
+    ("Kredietbank Rivierenland Voorbeeld", ["0281", "1960"]),
+]
+
+
+async def set_up(session: AsyncSession) -> list[tuple[Organisatie, str]]:
+    """Create the sandbox organisations with a key each; nothing when any organisation exists."""
+    if await session.scalar(select(func.count()).select_from(Organisatie)):
+        return []
+    created = []
+    for spec in SCHULDEISERS:
+        organisation = await organisations.add_organisation(session, rol=Rol.SCHULDEISER, **spec)
+        created.append(organisation)
+    for naam, gemeenten in UITVOERDERS:
+        organisation = await organisations.add_organisation(session, naam=naam, rol=Rol.UITVOERDER)
+        for code in gemeenten:
+            await organisations.set_coverage(
+                session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=SANDBOX_START
+            )
+        created.append(organisation)
+    return [
+        (
+            organisation,
+            await organisations.create_key(session, organisatie_id=organisation.id, omschrijving="sandbox"),
+        )
+        for organisation in created
+    ]

@@ -1,0 +1,96 @@
+"""Response models shared by the API (camelCase on the wire, as in the message specification)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from app.routing.service import Routering
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class GemeenteRef(ApiModel):
+    code: str = Field(pattern=r"^[0-9]{4}$", examples=["0363"])
+    naam: str = Field(examples=["Amsterdam"])
+
+
+class OrganisatieRef(ApiModel):
+    id: uuid.UUID
+    naam: str
+
+
+class RouteringUitleg(ApiModel):
+    """How an address was routed: which rule, and whether it was a majority routing."""
+
+    methode: str = Field(description="pc4, pc6 or pc6-huisnummer: the most specific rule that matched")
+    meerderheid: bool = Field(
+        description="True when the postcode area crosses a municipal border and was routed to "
+        "the gemeente holding most of its addresses"
+    )
+    aandeel: float | None = Field(default=None, description="That gemeente's share of the addresses")
+    peildatum: date
+    tabelversie: str
+
+    @classmethod
+    def of(cls, routering: Routering) -> "RouteringUitleg":
+        return cls(
+            methode=routering.methode.value,
+            meerderheid=routering.meerderheid,
+            aandeel=round(routering.aandeel, 4) if routering.meerderheid else None,
+            peildatum=routering.peildatum,
+            tabelversie=routering.tabelversie,
+        )
+
+
+class Ontvangstbevestiging(ApiModel):
+    """Acknowledgement of a stored referral (the Ontvangstbevestiging message of specification v1)."""
+
+    bericht_id: uuid.UUID
+    verzonden_op: datetime
+    in_reactie_op: uuid.UUID
+    doorverwijzing_id: uuid.UUID
+    status: str
+    gemeente: GemeenteRef
+    uitvoerder: OrganisatieRef
+    incassostop_tot: date = Field(description="Last day of the 30-day collection hold")
+    contact_uiterlijk: date = Field(description="End of the 3rd working day after receipt")
+    routering: RouteringUitleg
+
+
+class DoorverwijzingView(ApiModel):
+    """A referral as its creditor and its uitvoerder see it, personal data included."""
+
+    id: uuid.UUID
+    status: str
+    ontvangen_op: datetime
+    schuldeiser: OrganisatieRef
+    referentie: str
+    gemeente: GemeenteRef
+    uitvoerder: OrganisatieRef
+    incassostop_tot: date
+    contact_uiterlijk: date
+    crisissignaal: bool
+    routering: RouteringUitleg
+    bericht: dict[str, Any] = Field(description="The Doorverwijzing message as received (JSON form)")
+
+
+class Adres(ApiModel):
+    """An address to route. Sent in the body so it never appears in URLs or access logs."""
+
+    postcode: str = Field(examples=["1012 LG"], max_length=10)
+    huisnummer: int = Field(ge=1, le=99999, examples=[1])
+    huisletter: str | None = Field(default=None, pattern=r"^[A-Za-z]$")
+    huisnummertoevoeging: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,4}$")
+
+
+class RouteringAntwoord(ApiModel):
+    gemeente: GemeenteRef
+    uitvoerder: OrganisatieRef | None = Field(
+        description="The participating debt-help organisation, or null when the gemeente has none"
+    )
+    routering: RouteringUitleg
