@@ -96,7 +96,7 @@ async def load_snapshot(session: AsyncSession) -> Snapshot | None:
             Routeringsregel.tabel_id == tabel.id
         )
     )
-    gemeenten = dict((await session.execute(select(Gemeente.code, Gemeente.naam))).tuples().all())
+    gemeenten = {code: naam for code, naam in await session.execute(select(Gemeente.code, Gemeente.naam))}
     herindelingen: dict[str, tuple[date, str]] = {}
     for h in await session.scalars(select(Herindeling).order_by(Herindeling.adressen)):
         herindelingen[h.oude_code] = (h.datum, h.nieuwe_code)  # the largest successor wins
@@ -104,7 +104,7 @@ async def load_snapshot(session: AsyncSession) -> Snapshot | None:
         tabel_id=tabel.id,
         versie=tabel.versie,
         peildatum=tabel.peildatum,
-        table=RoutingTable(Regel(*row) for row in rows.tuples()),
+        table=RoutingTable(Regel(sleutel, code, aandeel) for sleutel, code, aandeel in rows),
         gemeenten=gemeenten,
         herindelingen=herindelingen,
     )
