@@ -62,7 +62,7 @@ def _hoist(name: str, schema: dict[str, Any], components: dict[str, Any]) -> Non
     definitions = schema.pop("$defs", {})
     for key in ("$schema", "$id"):
         schema.pop(key, None)
-    prefix = f"{name}_"
+    prefix = name
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
