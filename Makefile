@@ -24,14 +24,14 @@ run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox dat
 	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
 
 test: $(BIN)/wdv ## install and run the tests (SQLite, and PostgreSQL when reachable), ruff, mypy, OpenAPI drift
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests benchmarks migrations
+	$(BIN)/ruff format --check app tests benchmarks migrations
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(BIN)/wdv ## ruff (fixing) and mypy
-	$(BIN)/ruff check --fix app tests migrations
-	$(BIN)/ruff format app tests migrations
+	$(BIN)/ruff check --fix app tests benchmarks migrations
+	$(BIN)/ruff format app tests benchmarks migrations
 	$(BIN)/mypy
 
 openapi: $(BIN)/wdv ## rewrite the committed OpenAPI document from the code

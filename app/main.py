@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from app import API_VERSION
 from app.config import Settings, get_settings
@@ -26,13 +28,15 @@ Authenticate with `Authorization: Bearer <API key>`.
 
 
 def create_v1() -> FastAPI:
-    v1 = FastAPI(
+    # Swagger UI served from the package, not from a CDN: the sandbox works offline
+    v1 = FastAPIOffline(
         title="Warme doorverwijzing",
         version=API_VERSION,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-static",
     )
     v1.include_router(referrals_router)
     v1.include_router(routing_router)
@@ -57,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     routing = RoutingCache(settings.routing_refresh_seconds)
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_api_route("/", lambda: RedirectResponse("/v1/docs"), include_in_schema=False)
     app.mount("/v1", v1)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)

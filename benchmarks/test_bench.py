@@ -1,0 +1,117 @@
+"""Speed and memory targets (`make bench`), measured on an embedded SQLite database.
+
+- `wdv route --csv` routes 100,000 addresses in under 10 s, in under 300 MiB of memory.
+- The API stores at least 50 referrals a second (sequential JSON requests, in-process).
+"""
+
+import asyncio
+import csv
+import io
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import PROJECT_ROOT, Settings
+from app.db import create_engine, create_sessionmaker
+from app.main import create_app
+from app.organisations import service as organisations
+from app.organisations.models import Rol
+from app.routing.service import load_reference_data
+
+pytestmark = pytest.mark.bench
+WDV = str(Path(sys.executable).parent / "wdv")
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('bench') / 'wdv.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([WDV, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([WDV, "routing", "load-default"], env=env, check=True, capture_output=True)
+    return url
+
+
+def _addresses(count: int) -> str:
+    with (PROJECT_ROOT / "app" / "routing" / "data" / "pc4_gemeente.csv").open() as handle:
+        areas = [row["pc4"] for row in csv.DictReader(handle)]
+    rng = random.Random(7)
+    out = io.StringIO()
+    out.write("postcode,huisnummer\n")
+    for _ in range(count):
+        letters = rng.choice("ABCDEFGHJKLMNPRTVWXZ") + rng.choice("ABCEGHJKLMNPRTVWXZ")
+        out.write(f"{rng.choice(areas)} {letters},{rng.randint(1, 300)}\n")
+    return out.getvalue()
+
+
+def test_routing_100k_addresses_from_the_command_line(database: str) -> None:
+    addresses = _addresses(100_000)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [WDV, "route", "--csv"],
+        input=addresses,
+        env={**os.environ, "DATABASE_URL": database},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    lines = result.stdout.splitlines()
+    routed = sum(1 for line in lines if not line.endswith(","))
+    print(f"\nroute --csv: 100,000 addresses in {elapsed:.2f} s, peak {peak_mib:.0f} MiB, {routed} routed")
+    assert len(lines) == 100_000
+    assert elapsed < 10
+    assert peak_mib < 300
+
+
+def test_intake_throughput(database: str) -> None:
+    async def run() -> float:
+        engine = create_engine(database)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_reference_data(session)
+            key = await _creditor_with_coverage(session)
+        await engine.dispose()
+        template = json.loads(
+            (PROJECT_ROOT / "schemas/examples/doorverwijzing/valid-minimaal.json").read_text()
+        )
+        app = create_app(Settings(database_url=database))
+        count = 300
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                started = time.perf_counter()
+                for number in range(count):
+                    message = {**template, "berichtId": str(uuid.uuid4()), "referentie": f"BENCH-{number}"}
+                    response = await client.post(
+                        "/v1/doorverwijzingen", json=message, headers={"Authorization": f"Bearer {key}"}
+                    )
+                    assert response.status_code == 201, response.text
+                return count / (time.perf_counter() - started)
+
+    per_second = asyncio.run(run())
+    print(f"\nintake: {per_second:.0f} referrals/s")
+    assert per_second > 50
+
+
+async def _creditor_with_coverage(session: AsyncSession) -> str:
+    from datetime import date
+
+    creditor = await organisations.add_organisation(
+        session, naam="Bench Water", rol=Rol.SCHULDEISER, oin="00000001234567890000", soort="Water"
+    )
+    uitvoerder = await organisations.add_organisation(session, naam="Bench Kredietbank", rol=Rol.UITVOERDER)
+    await organisations.set_coverage(
+        session, uitvoerder=uitvoerder, gemeentecode="0363", geldig_vanaf=date(2024, 1, 1)
+    )
+    return await organisations.create_key(session, organisatie_id=creditor.id)
