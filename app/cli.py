@@ -278,6 +278,33 @@ def sandbox() -> None:
         typer.echo(f"  {organisation.rol:11} {organisation.naam:40} {key}")
 
 
+@cli.command("worker")
+def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop")] = False) -> None:
+    """Run the periodic timers (contact deadline, collection hold); several may run at once."""
+    import signal
+
+    from app.worker import run_forever, run_once
+
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        sessionmaker = create_sessionmaker(engine)
+        try:
+            if once:
+                typer.echo(f"timers fired: {await run_once(sessionmaker, settings)}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await run_forever(sessionmaker, settings, stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 @cli.command("openapi")
 def openapi() -> None:
     """Print the OpenAPI document of /v1."""

@@ -25,6 +25,19 @@ class Settings(BaseSettings):
 
     routing_refresh_seconds: float = 30.0
 
+    incassostop_herinnering_dagen: int = Field(
+        default=5, description="How many days before incassostopTot the reminder event is sent"
+    )
+    worker_interval_seconds: float = 60.0
+    worker_in_process: bool | None = Field(
+        default=None, description="Run the timers inside the API process; default: yes on SQLite"
+    )
+
+    def runs_worker_in_process(self) -> bool:
+        if self.worker_in_process is None:
+            return self.database_url.startswith("sqlite")
+        return self.worker_in_process
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -141,3 +141,13 @@ class GemeenteNotParticipating(ProblemError):
     status = 422
     slug = "gemeente-neemt-niet-deel"
     title = "The gemeente of this address does not take part"
+
+
+class TransitionNotAllowed(Conflict):
+    slug = "statusovergang-niet-toegestaan"
+    title = "This status change is not allowed from the current status"
+
+
+class ExtensionPending(Conflict):
+    slug = "verlengingsverzoek-loopt"
+    title = "An extension request is already waiting for an answer"

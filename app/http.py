@@ -1,11 +1,13 @@
 """HTTP plumbing shared by every route: headers, content negotiation, bounded bodies, problems."""
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,12 +19,15 @@ from app.errors import (
     NotFound,
     PayloadTooLarge,
     ProblemError,
+    UnsupportedMediaType,
     Violation,
 )
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
+from app.messages.validation import media_type, parse_json
 
 logger = logging.getLogger("wdv")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 SECURITY_HEADERS = [
     (b"api-version", API_VERSION.encode()),
@@ -92,6 +97,40 @@ async def read_body(request: Request) -> bytes:
     return bytes(body)
 
 
+def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
+    """A dependency reading a small JSON body into `model` through the same guards as messages:
+    size limit (413), media type (415), syntax, depth and duplicate members, then every
+    violation of the model at once (400)."""
+
+    async def dependency(request: Request) -> ModelT:
+        body = await read_body(request)
+        mt = media_type(request.headers.get("content-type"))
+        if mt != "application/json" and not mt.endswith("+json"):
+            raise UnsupportedMediaType(f"send application/json, not {mt or 'nothing'}")
+        data = parse_json(body, max_depth=get_settings().max_message_depth)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            violations = [
+                Violation(_pointer(error["loc"]), error["msg"]) for error in exc.errors(include_url=False)
+            ]
+            raise InvalidMessage("the request body is not valid", violations=violations) from None
+
+    return dependency
+
+
+def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The requestBody of an operation whose body is read by `json_body(model)`."""
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": model.model_json_schema(by_alias=True)}},
+    }
+
+
+def _pointer(location: Sequence[int | str]) -> str:
+    return "".join(f"/{part}" for part in location)
+
+
 def problem_response(error: ProblemError, request: Request) -> Response:
     body = error.problem(instance=request.url.path)
     headers = error.headers
@@ -109,14 +148,11 @@ def problem_response(error: ProblemError, request: Request) -> Response:
 
 
 def _request_validation_violations(exc: RequestValidationError) -> list[Violation]:
-    violations = []
-    for error in exc.errors():
-        location: list[Any] = list(error.get("loc", ()))
-        if location and location[0] == "body":
-            location = location[1:]
-        pointer = "".join(f"/{part}" for part in location)
-        violations.append(Violation(pointer, str(error.get("msg", "is not valid"))))
-    return violations
+    """Path and query parameters (bodies are read by `json_body` or as messages)."""
+    return [
+        Violation(_pointer(list(error.get("loc", ()))), str(error.get("msg", "is not valid")))
+        for error in exc.errors()
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,5 +1,6 @@
 """create_app(): the service. Everything lives under /v1 (its own OpenAPI document and docs)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,8 +14,10 @@ from app.db import create_engine, create_sessionmaker
 from app.http import SecurityHeaders, install_error_handlers
 from app.openapi import install_openapi
 from app.referrals.api import router as referrals_router
+from app.referrals.changes_api import router as changes_router
 from app.routing.api import router as routing_router
 from app.routing.service import RoutingCache
+from app.worker import run_forever
 
 DESCRIPTION = """
 Warm referrals in Dutch debt help (*warme doorverwijzing*). A creditor that has spoken with a
@@ -39,6 +42,7 @@ def create_v1() -> FastAPI:
         static_url="/docs-static",
     )
     v1.include_router(referrals_router)
+    v1.include_router(changes_router)
     v1.include_router(routing_router)
     install_error_handlers(v1)
     install_openapi(v1)
@@ -56,7 +60,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for target in (app, v1):
             target.state.sessionmaker = sessionmaker
             target.state.routing = routing
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(run_forever(sessionmaker, settings, stop))
+            if settings.runs_worker_in_process()
+            else None
+        )
         yield
+        stop.set()
+        if worker:
+            await worker
         await engine.dispose()
 
     routing = RoutingCache(settings.routing_refresh_seconds)

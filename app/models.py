@@ -1,8 +1,16 @@
 """All tables, imported in one place for migrations and tests."""
 
 from app.db import Base
+from app.delivery.models import Uitgaand
 from app.organisations.models import ApiSleutel, Dekking, Organisatie
-from app.referrals.models import Afwijzing, Doorverwijzing, Verwerking
+from app.referrals.models import (
+    Afwijzing,
+    Doorverwijzing,
+    Gebeurtenis,
+    OntvangenBericht,
+    Verlengingsverzoek,
+    Verwerking,
+)
 from app.routing.models import Gemeente, Herindeling, Routeringsregel, Routeringstabel
 
 __all__ = [
@@ -11,10 +19,14 @@ __all__ = [
     "Base",
     "Dekking",
     "Doorverwijzing",
+    "Gebeurtenis",
     "Gemeente",
     "Herindeling",
+    "OntvangenBericht",
     "Organisatie",
     "Routeringsregel",
     "Routeringstabel",
+    "Uitgaand",
+    "Verlengingsverzoek",
     "Verwerking",
 ]

@@ -11,9 +11,18 @@ from app import API_VERSION
 from app.config import get_settings
 
 MESSAGE_SCHEMAS = {
-    "Doorverwijzing": "doorverwijzing.v1.json",
-    "Ontvangstbevestiging": "ontvangstbevestiging.v1.json",
-    "Foutbericht": "foutbericht.v1.json",
+    name: f"{name.lower()}.v1.json"
+    for name in (
+        "Doorverwijzing",
+        "Ontvangstbevestiging",
+        "Foutbericht",
+        "Statusmelding",
+        "Intrekking",
+        "Betalingsherstel",
+        "Verlengingsverzoek",
+        "Verlengingsantwoord",
+        "Terugmelding",
+    )
 }
 PROBLEM_DESCRIPTIONS = {
     400: "The request is not valid: every violation is listed with its JSON Pointer or XPath",

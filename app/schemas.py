@@ -62,11 +62,28 @@ class Ontvangstbevestiging(ApiModel):
     routering: RouteringUitleg
 
 
+class Klokken(ApiModel):
+    """The pilot's promises for this referral, in working days from the day of receipt."""
+
+    contact_termijn_gehaald: bool | None = Field(
+        description="First contact attempt on or before contactUiterlijk; false once that passed "
+        "without one; null while it can still be kept"
+    )
+    werkdagen_tot_eerste_contactpoging: int | None
+    werkdagen_tot_contact: int | None
+    werkdagen_tot_hulp_aangeboden: int | None
+    werkdagen_tot_hulp_geaccepteerd: int | None
+
+
 class DoorverwijzingView(ApiModel):
-    """A referral as its creditor and its uitvoerder see it, personal data included."""
+    """A referral as its creditor and its uitvoerder see it, personal data included.
+
+    The creditor sees the partner-visible status and never the address an uitvoerder reported.
+    """
 
     id: uuid.UUID
     status: str
+    status_sinds: datetime
     ontvangen_op: datetime
     schuldeiser: OrganisatieRef
     referentie: str
@@ -76,11 +93,45 @@ class DoorverwijzingView(ApiModel):
     contact_uiterlijk: date
     crisissignaal: bool
     routering: RouteringUitleg
+    klokken: Klokken
+    betalingsherstel_op: date | None = None
     bericht: dict[str, Any] = Field(description="The Doorverwijzing message as received (JSON form)")
+    actueel_adres: dict[str, Any] | None = Field(
+        default=None, description="For the uitvoerder: the new address reported when the resident had moved"
+    )
+
+
+class TijdlijnRegel(ApiModel):
+    volgnummer: int
+    tijdstip: datetime
+    soort: str
+    door: str = Field(description="schuldeiser, uitvoerder or dienst (a timer of the service)")
+    status_van: str | None = None
+    status_naar: str | None = None
+    gegevens: dict[str, Any] = Field(
+        default_factory=dict, description="Details; for the creditor only the partner-visible ones"
+    )
+
+
+class Tijdlijn(ApiModel):
+    doorverwijzing_id: uuid.UUID
+    gebeurtenissen: list[TijdlijnRegel]
+
+
+class VerlengingsverzoekView(ApiModel):
+    id: uuid.UUID
+    status: str = Field(description="open, akkoord or afgewezen")
+    gevraagd_tot: date
+    motivering: str | None = None
+    gevraagd_op: datetime
+    nieuwe_einddatum: date | None = None
+    beantwoord_op: datetime | None = None
 
 
 class Adres(ApiModel):
     """An address to route. Sent in the body so it never appears in URLs or access logs."""
+
+    model_config = ConfigDict(strict=True)
 
     postcode: str = Field(examples=["1012 LG"], max_length=10)
     huisnummer: int = Field(ge=1, le=99999, examples=[1])

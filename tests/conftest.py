@@ -25,11 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.config import PROJECT_ROOT, Settings
 from app.db import create_engine, create_sessionmaker
 from app.main import create_app
-from app.models import Afwijzing, ApiSleutel, Dekking, Doorverwijzing, Organisatie, Verwerking
+from app.models import Base
 from app.organisations import service as organisations
 from app.organisations.models import Rol
 from app.routing.service import load_reference_data
 
+REFERENCE_TABLES = {"gemeenten", "herindelingen", "routeringstabellen", "routeringsregels"}
 EXAMPLES = PROJECT_ROOT / "schemas" / "examples"
 SHARED = PROJECT_ROOT.parent / "shared"
 POSTGRES_URL = os.environ.get("WDV_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test")
@@ -109,8 +110,9 @@ async def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Each test starts without organisations or referrals (reference data stays)."""
     maker = create_sessionmaker(engine)
     async with maker() as session, session.begin():
-        for model in (Verwerking, Afwijzing, Doorverwijzing, Dekking, ApiSleutel, Organisatie):
-            await session.execute(delete(model))
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                await session.execute(delete(table))
     return maker
 
 

@@ -46,6 +46,10 @@ def test_the_document_passes_the_nl_api_design_rules_linter() -> None:
     )
     assert "[" in result.stdout, result.stdout + result.stderr
     findings, _ = json.JSONDecoder().raw_decode(result.stdout[result.stdout.index("[") :])
-    errors = [f"{f['code']}: {f['message']} at {'.'.join(map(str, f['path']))}" for f in findings if f["severity"] == 0]
+    errors = [
+        f"{f['code']}: {f['message']} at {'.'.join(map(str, f['path']))}"
+        for f in findings
+        if f["severity"] == 0
+    ]
     assert errors == [], "\n".join(errors)
     assert result.returncode == 0, result.stderr

@@ -63,6 +63,34 @@ def _cents(data: dict[str, Any]) -> Iterator[Violation]:
         yield Violation("/achterstand/bedrag", "has more than two decimals (cents)", "centen")
 
 
+GEEN_INWONER = "Persoon is geen inwoner (meer) in de gemeente"
+
+
+def _status_details(data: dict[str, Any]) -> Iterator[Violation]:
+    status = data.get("status")
+    if status == "niet_opgepakt" and "reden" not in data:
+        yield Violation("/reden", "is required with status niet_opgepakt", "reden")
+    if status == "afgesloten" and "eindresultaat" not in data:
+        yield Violation("/eindresultaat", "is required with status afgesloten", "eindresultaat")
+    if "nieuwAdres" in data:
+        if data.get("reden") != GEEN_INWONER:
+            yield Violation("/nieuwAdres", f"is only allowed with reden '{GEEN_INWONER}'", "nieuw-adres")
+        try:
+            normalise(data["nieuwAdres"]["postcode"])
+        except InvalidPostcode:
+            yield Violation("/nieuwAdres/postcode", "is not a postcode that can exist", "postcode")
+    attempt = data.get("contactpoging")
+    if attempt and date.fromisoformat(attempt["datum"]) > vandaag():
+        yield Violation("/contactpoging/datum", "lies in the future", "toekomst")
+
+
+def _datum_not_in_future(data: dict[str, Any]) -> Iterator[Violation]:
+    if date.fromisoformat(data["datum"]) > vandaag():
+        yield Violation("/datum", "lies in the future", "toekomst")
+
+
 RULES: dict[MessageKind, list[Rule]] = {
     MessageKind.DOORVERWIJZING: [_burgerservicenummer, _postcode, _not_in_future, _cents],
+    MessageKind.STATUSMELDING: [_status_details],
+    MessageKind.BETALINGSHERSTEL: [_datum_not_in_future],
 }

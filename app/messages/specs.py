@@ -20,6 +20,12 @@ class MessageKind(StrEnum):
     DOORVERWIJZING = "doorverwijzing"
     ONTVANGSTBEVESTIGING = "ontvangstbevestiging"
     FOUTBERICHT = "foutbericht"
+    STATUSMELDING = "statusmelding"
+    INTREKKING = "intrekking"
+    BETALINGSHERSTEL = "betalingsherstel"
+    VERLENGINGSVERZOEK = "verlengingsverzoek"
+    VERLENGINGSANTWOORD = "verlengingsantwoord"
+    TERUGMELDING = "terugmelding"
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,8 @@ _XSD_FILES = {
     NAMESPACE_V1: Path("xsd/v1/berichten.xsd"),
     NAMESPACE_PROBLEM: Path("xsd/problem.xsd"),
 }
-_ROOTS = {
-    MessageKind.DOORVERWIJZING: (NAMESPACE_V1, "doorverwijzing"),
-    MessageKind.ONTVANGSTBEVESTIGING: (NAMESPACE_V1, "ontvangstbevestiging"),
-    MessageKind.FOUTBERICHT: (NAMESPACE_PROBLEM, "problem"),
+_ROOTS = {kind: (NAMESPACE_V1, kind.value) for kind in MessageKind} | {
+    MessageKind.FOUTBERICHT: (NAMESPACE_PROBLEM, "problem")
 }
 
 

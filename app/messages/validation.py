@@ -38,7 +38,7 @@ def read_message(kind: MessageKind, body: bytes, content_type: str | None, *, ma
     mt = media_type(content_type)
     message_spec = spec(kind)
     if mt in JSON_TYPES or mt.endswith("+json"):
-        data = _parse_json(body, max_depth=max_depth)
+        data = parse_json(body, max_depth=max_depth)
         violations = list(json_violations(message_spec, data))
         is_xml = False
     elif mt in XML_TYPES or mt.endswith("+xml"):
@@ -76,7 +76,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_json(body: bytes, *, max_depth: int) -> dict[str, Any]:
+def parse_json(body: bytes, *, max_depth: int) -> dict[str, Any]:
     try:
         data = json.loads(body, parse_float=Decimal, object_pairs_hook=_reject_duplicates)
     except RecursionError as exc:
@@ -196,18 +196,19 @@ def _read_xml(
 
 
 def _xsd_violation(error: xmlschema.XMLSchemaValidationError) -> Violation:
+    """Locate an XSD error where its JSON twin would be: the missing, unknown or invalid field."""
     element = error.elem
-    location = xml.element_path(element) if element is not None and hasattr(element, "getparent") else "/"
-    reason = error.reason or "does not match the XSD"
-    invalid_child = getattr(error, "invalid_child", None)
-    if invalid_child is not None and hasattr(invalid_child, "getparent"):
-        location = xml.element_path(invalid_child)
-    elif isinstance(error, xmlschema.XMLSchemaChildrenValidationError) and error.expected:
-        expected = error.expected
-        names = [
-            getattr(particle, "local_name", None) or str(particle)
-            for particle in (expected if isinstance(expected, list) else [expected])
-        ]
-        if len(names) == 1 and names[0]:
-            location = f"{location}/{names[0]}"
-    return Violation(location, reason, xml=True)
+    here = xml.element_path(element) if element is not None and hasattr(element, "getparent") else "/"
+    if not isinstance(error, xmlschema.XMLSchemaChildrenValidationError):
+        return Violation(here, error.reason or "does not match the XSD", xml=True)
+    expected = [getattr(p, "local_name", None) for p in (error.expected or [])]
+    child = error.invalid_child if hasattr(getattr(error, "invalid_child", None), "getparent") else None
+    model_elements = getattr(error.validator, "iter_elements", list)
+    known = {getattr(e, "local_name", None) for e in model_elements()}
+    if child is not None and xml.local_name(child) not in known:
+        return Violation(xml.element_path(child), "is not a field of this message", xml=True)
+    if len(expected) == 1 and expected[0] and expected[0] != xml.ARRAY_ITEM:
+        return Violation(f"{here}/{expected[0]}", "is required here", xml=True)
+    if len(expected) > 1 and all(expected):
+        return Violation(here, "needs one of: " + ", ".join(str(name) for name in expected), xml=True)
+    return Violation(here, error.reason or "does not match the XSD", xml=True)

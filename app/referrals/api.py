@@ -1,11 +1,10 @@
 """Routes for referrals: thin, they read the request, call the service, shape the answer."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import CurrentOrg, CurrentSchuldeiser
 from app.config import get_settings
@@ -15,15 +14,10 @@ from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import read_message
 from app.openapi import message_request_body, problem_responses
-from app.organisations.models import Organisatie
-from app.referrals import service
-from app.referrals.models import Doorverwijzing
+from app.referrals import access, intake, views
 from app.schemas import (
     DoorverwijzingView,
-    GemeenteRef,
     Ontvangstbevestiging,
-    OrganisatieRef,
-    RouteringUitleg,
 )
 
 router = APIRouter(prefix="/doorverwijzingen", tags=["doorverwijzingen"])
@@ -61,10 +55,10 @@ async def post_doorverwijzing(
         request.headers.get("content-type"),
         max_depth=get_settings().max_message_depth,
     )
-    outcome = await service.receive(
+    outcome = await intake.receive(
         session, schuldeiser=schuldeiser, message=message.data, routing=request.app.state.routing
     )
-    if isinstance(outcome, service.Rejected):
+    if isinstance(outcome, intake.Rejected):
         # returned, not raised: the anonymous count of the refusal must be committed
         return problem_response(outcome.error, request)
     referral = outcome.referral
@@ -87,33 +81,12 @@ async def post_doorverwijzing(
     "/{doorverwijzing_id}",
     response_model=DoorverwijzingView,
     summary="Read a referral",
-    description="Visible to the creditor that sent it and the uitvoerder it was routed to; 404 otherwise.",
+    description="Visible to the creditor that sent it and the uitvoerder it was routed to; 404 otherwise. "
+    "The creditor sees the partner-visible status only.",
     responses=problem_responses(400, 401, 404),
 )
 async def get_doorverwijzing(
     doorverwijzing_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
 ) -> DoorverwijzingView:
-    referral = await service.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
-    return await _view(session, referral)
-
-
-async def _view(session: AsyncSession, referral: Doorverwijzing) -> DoorverwijzingView:
-    schuldeiser = await session.get(Organisatie, referral.schuldeiser_id)
-    uitvoerder = await session.get(Organisatie, referral.uitvoerder_id)
-    assert schuldeiser is not None
-    assert uitvoerder is not None
-    ack: dict[str, Any] = referral.ontvangstbevestiging
-    return DoorverwijzingView(
-        id=referral.id,
-        status=referral.status,
-        ontvangen_op=referral.ontvangen_op,
-        schuldeiser=OrganisatieRef(id=schuldeiser.id, naam=schuldeiser.naam),
-        referentie=referral.referentie,
-        gemeente=GemeenteRef.model_validate(ack["gemeente"]),
-        uitvoerder=OrganisatieRef(id=uitvoerder.id, naam=uitvoerder.naam),
-        incassostop_tot=referral.incassostop_tot,
-        contact_uiterlijk=referral.contact_uiterlijk,
-        crisissignaal=referral.crisissignaal,
-        routering=RouteringUitleg.model_validate(ack["routering"]),
-        bericht=referral.bericht,
-    )
+    referral = await access.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
+    return await views.referral_view(session, organisation, referral)

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, UniqueConstraint, Uuid, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -42,6 +42,69 @@ class Doorverwijzing(Base):
     routering: Mapped[dict[str, Any]] = mapped_column(JSON)
     bericht: Mapped[dict[str, Any]] = mapped_column(JSON)
     ontvangstbevestiging: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the address reported by an uitvoerder when the resident had moved (re-routing)
+    actueel_adres: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    status_sinds: Mapped[datetime] = mapped_column(UTCDateTime)
+    laatste_volgnummer: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # milestones (Amsterdam dates) that the pilot's evaluation measures in working days
+    eerste_contactpoging_op: Mapped[date | None] = mapped_column(Date)
+    contact_gelegd_op: Mapped[date | None] = mapped_column(Date)
+    hulp_aangeboden_op: Mapped[date | None] = mapped_column(Date)
+    hulp_geaccepteerd_op: Mapped[date | None] = mapped_column(Date)
+    betalingsherstel_op: Mapped[date | None] = mapped_column(Date)
+    # timers: set once, by whichever worker claims them first
+    contacttermijn_verstreken_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    incassostop_herinnerd_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    incassostop_verlopen_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Gebeurtenis(Base):
+    """Append-only history of a referral: who did what, when. `gegevens` may be internal."""
+
+    __tablename__ = "gebeurtenissen"
+    __table_args__ = (UniqueConstraint("doorverwijzing_id", "volgnummer"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("doorverwijzingen.id"))
+    volgnummer: Mapped[int] = mapped_column(Integer)
+    tijdstip: Mapped[datetime] = mapped_column(UTCDateTime)
+    soort: Mapped[str] = mapped_column(String(40))
+    # None when the service itself acted (a timer)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisaties.id"))
+    status_van: Mapped[str | None] = mapped_column(String(30))
+    status_naar: Mapped[str | None] = mapped_column(String(30))
+    gegevens: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Verlengingsverzoek(Base):
+    """An uitvoerder asks the creditor to extend the collection hold; the creditor answers."""
+
+    __tablename__ = "verlengingsverzoeken"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("doorverwijzingen.id"), index=True)
+    gevraagd_tot: Mapped[date] = mapped_column(Date)
+    motivering: Mapped[str | None] = mapped_column(String(1000))
+    gevraagd_op: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # open | akkoord | afgewezen
+    nieuwe_einddatum: Mapped[date | None] = mapped_column(Date)
+    beantwoord_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OntvangenBericht(Base):
+    """Idempotency of lifecycle messages: the first answer to each (sender, berichtId)."""
+
+    __tablename__ = "ontvangen_berichten"
+
+    organisatie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"), primary_key=True)
+    bericht_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    soort: Mapped[str] = mapped_column(String(40))
+    inhoud_hash: Mapped[str] = mapped_column(String(64))
+    doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("doorverwijzingen.id"))
+    ontvangen_op: Mapped[datetime] = mapped_column(UTCDateTime)
+    # what the message created (an extension request), to answer a repeat with the same resource
+    resultaat_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Afwijzing(Base):

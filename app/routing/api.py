@@ -1,13 +1,15 @@
 """Where would a referral go? Answers without storing anything."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from app import clocks
 from app.auth import CurrentOrg
 from app.db import SessionDep
 from app.errors import InvalidMessage, NotRoutable, Violation
+from app.http import json_body, openapi_json_body
 from app.openapi import problem_responses
 from app.organisations.service import uitvoerder_for
 from app.routing.postcode import InvalidPostcode, normalise
@@ -25,10 +27,14 @@ router = APIRouter(prefix="/routering", tags=["routering"])
         "The address travels in the body, never in the URL. Nothing is stored. A postcode area "
         "that crosses a municipal border is answered with a majority routing, flagged as such."
     ),
-    responses=problem_responses(400, 401, 422),
+    openapi_extra={"requestBody": openapi_json_body(Adres)},
+    responses=problem_responses(400, 401, 413, 415, 422),
 )
 async def post_routering(
-    adres: Adres, request: Request, session: SessionDep, _organisation: CurrentOrg
+    request: Request,
+    session: SessionDep,
+    _organisation: CurrentOrg,
+    adres: Annotated[Adres, Depends(json_body(Adres))],
 ) -> RouteringAntwoord:
     try:
         postcode = normalise(adres.postcode)

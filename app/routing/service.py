@@ -39,6 +39,7 @@ class Routering:
 
     def as_record(self) -> dict[str, object]:
         record: dict[str, object] = {
+            "gemeentenaam": self.gemeentenaam,
             "methode": self.methode.value,
             "sleutel": self.sleutel,
             "meerderheid": self.meerderheid,

@@ -30,16 +30,19 @@ class SourceError(ValueError):
     """The file is not a routing table this service can read; the message says where."""
 
 
-def gemeentecode(raw: str) -> str:
-    match = _GEMEENTECODE.match(raw.strip())
+def gemeentecode(raw: str | None) -> str:
+    match = _GEMEENTECODE.match((raw or "").strip())
     if not match:
         raise SourceError(f"not a gemeentecode: {raw!r}")
     return match.group(1).zfill(4)
 
 
 def detect(path: Path) -> Formaat:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = handle.readline().strip().lower()
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = handle.readline().strip().lower()
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from exc
     columns = [c.strip().strip('"') for c in re.split(r"[;,]", header)]
     if columns[:2] == ["pc6", "huisnummer"]:
         return Formaat.CBS
@@ -78,7 +81,7 @@ def _counts(path: Path, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, in
         reader = csv.DictReader(handle)
         for number, row in enumerate(reader, start=2):
             try:
-                key = row[reader.fieldnames[0] if reader.fieldnames else ""].replace(" ", "").upper()
+                key = (row[reader.fieldnames[0] if reader.fieldnames else ""] or "").replace(" ", "").upper()
                 if not pattern.match(key):
                     raise SourceError(f"not a postcode area: {key!r}")
                 yield key, gemeentecode(row["gemeentecode"]), int(row.get("adressen") or 1)
@@ -88,11 +91,14 @@ def _counts(path: Path, pattern: re.Pattern[str]) -> Iterator[tuple[str, str, in
 
 def read_rules(path: Path, formaat: Formaat | None = None) -> list[Regel]:
     formaat = formaat or detect(path)
-    if formaat is Formaat.CBS:
-        return table.from_addresses(_cbs_addresses(path))
-    if formaat is Formaat.PC4:
-        return table.from_area_counts(_counts(path, _PC4))
-    return _pc6_rules(_counts(path, _PC6))
+    try:
+        if formaat is Formaat.CBS:
+            return table.from_addresses(_cbs_addresses(path))
+        if formaat is Formaat.PC4:
+            return table.from_area_counts(_counts(path, _PC4))
+        return _pc6_rules(_counts(path, _PC6))
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from exc
 
 
 def _pc6_rules(rows: Iterable[tuple[str, str, int]]) -> list[Regel]:

@@ -72,8 +72,9 @@ class RoutingTable:
 
 
 def _majority(counts: Counter[str]) -> tuple[str, float]:
-    (code, most), total = counts.most_common(1)[0], sum(counts.values())
-    return code, most / total
+    """The gemeente with most addresses (on a tie the lowest code, so file order never matters)."""
+    code, most = min(counts.items(), key=lambda item: (-item[1], item[0]))
+    return code, most / sum(counts.values())
 
 
 def from_area_counts(rows: Iterable[tuple[str, str, int]]) -> list[Regel]:

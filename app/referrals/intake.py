@@ -15,15 +15,17 @@ from app.errors import (
     DuplicateReferral,
     Forbidden,
     GemeenteNotParticipating,
-    NotFound,
     NotRoutable,
     ProblemError,
 )
 from app.messages.jsonform import content_hash, plain
 from app.organisations.models import Organisatie
 from app.organisations.service import uitvoerder_for
+from app.referrals import history
+from app.referrals.access import log_processing
 from app.referrals.lifecycle import Status
-from app.referrals.models import Afwijzing, Doorverwijzing, Verwerking
+from app.referrals.models import Afwijzing, Doorverwijzing
+from app.referrals.projection import Soort
 from app.routing.postcode import normalise
 from app.routing.service import Routering, RoutingCache
 from app.schemas import RouteringUitleg
@@ -40,25 +42,6 @@ class Rejected:
     """A business refusal that is still recorded (anonymously), so it must not roll back."""
 
     error: ProblemError
-
-
-def log_processing(
-    session: AsyncSession,
-    *,
-    organisatie: Organisatie,
-    referral_id: uuid.UUID,
-    actie: str,
-    grondslag: str,
-) -> None:
-    session.add(
-        Verwerking(
-            tijdstip=datetime.now(UTC),
-            organisatie_id=organisatie.id,
-            doorverwijzing_id=referral_id,
-            actie=actie,
-            grondslag=grondslag,
-        )
-    )
 
 
 def _check_sender(schuldeiser: Organisatie, message: dict[str, Any]) -> None:
@@ -206,6 +189,8 @@ async def receive(
         gemeentecode=routering.gemeentecode,
         uitvoerder_id=uitvoerder.id,
         ontvangen_op=now,
+        status_sinds=now,
+        laatste_volgnummer=0,
         incassostop_tot=clocks.incassostop_tot(ontvangen),
         contact_uiterlijk=clocks.contact_uiterlijk(ontvangen),
         crisissignaal=message["crisissignaal"],
@@ -225,6 +210,7 @@ async def receive(
             return earlier
         await _check_open_dossier(session, schuldeiser, message["referentie"])
         raise
+    history.record(session, referral, soort=Soort.ONTVANGEN, now=now, actor_id=schuldeiser.id)
     log_processing(
         session,
         organisatie=schuldeiser,
@@ -233,20 +219,3 @@ async def receive(
         grondslag="warme doorverwijzing met toestemming van de inwoner",
     )
     return Accepted(referral, replayed=False)
-
-
-async def get_visible(
-    session: AsyncSession, *, organisatie: Organisatie, referral_id: uuid.UUID
-) -> Doorverwijzing:
-    """A referral the organisation may see (sent it, or it was routed to it); 404 otherwise."""
-    referral = await session.get(Doorverwijzing, referral_id)
-    if referral is None or organisatie.id not in (referral.schuldeiser_id, referral.uitvoerder_id):
-        raise NotFound("no referral with this id is visible to this organisation")
-    log_processing(
-        session,
-        organisatie=organisatie,
-        referral_id=referral.id,
-        actie="lezen",
-        grondslag="inzage eigen doorverwijzing",
-    )
-    return referral

@@ -1,0 +1,1 @@
+"""Outgoing events: the transactional outbox that webhooks, mailboxes and peers deliver from."""
