@@ -20,7 +20,7 @@ from app.organisations import service as organisations
 from app.organisations.models import Organisatie, Rol
 from app.routing import service as routing
 from app.routing import sources
-from app.routing.models import Routeringstabel
+from app.routing.models import Gemeente, Routeringstabel
 from app.routing.postcode import InvalidPostcode, normalise
 
 T = TypeVar("T")
@@ -98,6 +98,9 @@ def routing_import(
     peildatum: Annotated[str, typer.Option(help="Reference date of the data (YYYY-MM-DD)")],
     formaat: Annotated[sources.Formaat | None, typer.Option(help="Default: from the header")] = None,
     versie: Annotated[str | None, typer.Option(help="Version name; default from file and date")] = None,
+    force: Annotated[
+        bool, typer.Option(help="Also when it covers far fewer areas than the active table")
+    ] = False,
 ) -> None:
     """Import a CBS postcode-huisnummer file or a PC4/PC6 table; it replaces the active table."""
     try:
@@ -107,7 +110,7 @@ def routing_import(
 
     async def work(session: AsyncSession) -> Routeringstabel:
         return await routing.import_file(
-            session, path=file, peildatum=reference_date, versie=versie, formaat=formaat
+            session, path=file, peildatum=reference_date, versie=versie, formaat=formaat, force=force
         )
 
     try:
@@ -166,8 +169,9 @@ def termijnen(
     moment: Annotated[str, typer.Argument(help="Date or date-time (with offset) of receipt")],
 ) -> None:
     """Print incassostopTot and contactUiterlijk for a referral received at MOMENT."""
+    moment = moment.strip()
     try:
-        if "T" in moment or " " in moment.strip():
+        if "T" in moment or " " in moment:
             parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
             day = clocks.ontvangstdag(parsed.replace(tzinfo=parsed.tzinfo or clocks.AMSTERDAM))
         else:
@@ -248,6 +252,8 @@ def coverage_set(
 
     async def work(session: AsyncSession) -> str:
         organisation = await _organisation(session, uitvoerder)
+        if await session.get(Gemeente, code) is None:
+            raise ValueError(f"no gemeente {code} in the gemeente list")
         await organisations.set_coverage(
             session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=start, geldig_tot=end
         )

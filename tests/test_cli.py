@@ -219,6 +219,30 @@ def cbs_file(directory: Path, *rows: str, header: str = CBS_HEADER) -> Path:
     return path
 
 
+async def test_a_file_covering_far_fewer_areas_is_refused_without_force(
+    restored_routing_table: None, tmp_path: Path
+) -> None:
+    path = cbs_file(tmp_path, "1012LG;1;BU03630000;WK036300;GM0363")
+
+    imported = await wdv_async("routing", "import", str(path), "--peildatum", "2025-08-01")
+    status = await wdv_async("routing", "status")
+
+    assert imported.exit_code != 0
+    assert "--force" in imported.output
+    assert status_of(status) == {BUNDLED_VERSIE: "actief"}
+
+
+async def test_a_file_naming_an_unknown_gemeente_is_refused(
+    restored_routing_table: None, tmp_path: Path
+) -> None:
+    path = cbs_file(tmp_path, "1012LG;1;BU03630000;WK036300;GM9998")
+
+    imported = await wdv_async("routing", "import", str(path), "--peildatum", "2025-08-01", "--force")
+
+    assert imported.exit_code != 0
+    assert "9998" in imported.output
+
+
 async def test_an_imported_cbs_file_becomes_the_active_routing_table(
     restored_routing_table: None, client: httpx.AsyncClient, parties: Parties, tmp_path: Path
 ) -> None:
@@ -229,7 +253,7 @@ async def test_an_imported_cbs_file_becomes_the_active_routing_table(
         "3011AA;5;BU05990000;WK059900;GM0599",
     )
 
-    imported = await wdv_async("routing", "import", str(path), "--peildatum", "2025-08-01")
+    imported = await wdv_async("routing", "import", str(path), "--peildatum", "2025-08-01", "--force")
     status = await wdv_async("routing", "status")
 
     assert imported.exit_code == 0, imported.output

@@ -133,17 +133,48 @@ class RoutingCache:
         return self._snapshot
 
 
+# A new table covering fewer PC4s than this share of the active one is refused without --force.
+MIN_COVERAGE_OF_ACTIVE = 0.9
+
+
 async def import_rules(
-    session: AsyncSession, *, regels: list[Regel], versie: str, peildatum: date, bron: str
+    session: AsyncSession,
+    *,
+    regels: list[Regel],
+    versie: str,
+    peildatum: date,
+    bron: str,
+    force: bool = False,
 ) -> Routeringstabel:
     """Store a new table and make it the active one, in the caller's single transaction.
 
-    Until that transaction commits every reader keeps routing on the previous table.
+    Until that transaction commits every reader keeps routing on the previous table. A table that
+    names unknown gemeenten is refused; one that would route far fewer areas than the active
+    table (a partial or wrong file) is refused unless `force`.
     """
     if not regels:
         raise sources.SourceError("the file holds no routing rules")
     if await session.scalar(select(Routeringstabel.id).where(Routeringstabel.versie == versie)):
         raise sources.SourceError(f"a routing table with version {versie!r} already exists")
+    known = set(await session.scalars(select(Gemeente.code))) | set(
+        await session.scalars(select(Herindeling.oude_code))
+    )
+    unknown = sorted({r.gemeentecode for r in regels} - known)
+    if known and unknown:
+        raise sources.SourceError(f"unknown gemeentecodes: {', '.join(unknown[:20])}")
+    active = await _active_table(session)
+    if active is not None and not force:
+        new_pc4 = sum(1 for r in regels if len(r.sleutel) == 4)
+        active_pc4 = await session.scalar(
+            select(func.count())
+            .select_from(Routeringsregel)
+            .where(Routeringsregel.tabel_id == active.id, func.length(Routeringsregel.sleutel) == 4)
+        )
+        if active_pc4 and new_pc4 < MIN_COVERAGE_OF_ACTIVE * active_pc4:
+            raise sources.SourceError(
+                f"the file covers {new_pc4} PC4 areas, the active table {active_pc4}: "
+                "import it with --force if that is intended"
+            )
     tabel = Routeringstabel(
         versie=versie,
         peildatum=peildatum,
@@ -183,6 +214,7 @@ async def import_file(
     peildatum: date,
     versie: str | None = None,
     formaat: sources.Formaat | None = None,
+    force: bool = False,
 ) -> Routeringstabel:
     formaat = formaat or sources.detect(path)
     regels = sources.read_rules(path, formaat)
@@ -192,6 +224,7 @@ async def import_file(
         versie=versie or f"{formaat.value}-{peildatum.isoformat()}-{path.stem}",
         peildatum=peildatum,
         bron=f"{path.name} ({formaat.value})",
+        force=force,
     )
 
 
