@@ -5,7 +5,7 @@ import csv
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clocks
 from app.config import PROJECT_ROOT, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.delivery import service as delivery
 from app.organisations import service as organisations
 from app.organisations.models import Organisatie, Rol
 from app.routing import service as routing
@@ -36,6 +37,8 @@ cli.add_typer(routing_cli, name="routing")
 cli.add_typer(org_cli, name="org")
 cli.add_typer(key_cli, name="key")
 cli.add_typer(coverage_cli, name="coverage")
+deliveries_cli = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
+cli.add_typer(deliveries_cli, name="deliveries")
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -282,6 +285,41 @@ def sandbox() -> None:
     typer.echo("Sandbox organisations and their API keys (shown once, keep them):")
     for organisation, key in created:
         typer.echo(f"  {organisation.rol:11} {organisation.naam:40} {key}")
+
+
+@deliveries_cli.command("failed")
+def deliveries_failed() -> None:
+    """List webhook deliveries that failed after every retry."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        return [
+            f"{d.id} {found.organisatie_id} {found.url} attempts={d.pogingen} {d.laatste_fout or ''}"
+            for d, found in await delivery.failed(session, None)
+        ]
+
+    lines = _in_transaction(work)
+    typer.echo("\n".join(lines) if lines else "no failed deliveries")
+
+
+@deliveries_cli.command("replay")
+def deliveries_replay(
+    ids: Annotated[list[str] | None, typer.Argument(help="Delivery ids; none with --all")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Replay every failed delivery")] = False,
+) -> None:
+    """Try failed deliveries again from the start of the schedule (re-enables their subscriptions)."""
+    if not ids and not replay_all:
+        _fail("give delivery ids, or --all")
+
+    async def work(session: AsyncSession) -> int:
+        now = datetime.now(UTC)
+        chosen = [
+            d for d, _ in await delivery.failed(session, None) if replay_all or str(d.id) in (ids or [])
+        ]
+        for item in chosen:
+            await delivery.replay(session, item, now=now)
+        return len(chosen)
+
+    typer.echo(f"replaying {_in_transaction(work)} deliveries")
 
 
 @cli.command("worker")

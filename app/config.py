@@ -33,6 +33,19 @@ class Settings(BaseSettings):
         default=None, description="Run the timers inside the API process; default: yes on SQLite"
     )
 
+    cloudevents_source: str = Field(
+        default="urn:nld:oin:00000000000000000000:systeem:warme-doorverwijzing",
+        description="CloudEvents `source` (NL GOV profile): put the operator's OIN in it",
+    )
+    webhook_allow_local: bool = Field(
+        default=False, description="Allow http and private/loopback webhook targets (sandbox, tests)"
+    )
+    delivery_poll_seconds: float = 1.0
+    delivery_claim_seconds: float = Field(
+        default=60.0, description="A claimed delivery whose worker vanished is taken up again after this"
+    )
+    delivery_batch: int = 20
+
     def runs_worker_in_process(self) -> bool:
         if self.worker_in_process is None:
             return self.database_url.startswith("sqlite")

@@ -28,6 +28,7 @@ from app.messages.validation import media_type, parse_json
 
 logger = logging.getLogger("wdv")
 ModelT = TypeVar("ModelT", bound=BaseModel)
+BODY_COMPONENTS: dict[str, Any] = {}
 
 SECURITY_HEADERS = [
     (b"api-version", API_VERSION.encode()),
@@ -120,11 +121,11 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
 
 
 def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
-    """The requestBody of an operation whose body is read by `json_body(model)`."""
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": model.model_json_schema(by_alias=True)}},
-    }
+    """The requestBody of an operation whose body is read by `json_body(model)`; the schemas it
+    refers to are added to the document's components (see app.openapi)."""
+    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    BODY_COMPONENTS.update(schema.pop("$defs", {}))
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def _pointer(location: Sequence[int | str]) -> str:

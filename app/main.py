@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from app import API_VERSION
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
+from app.delivery.api import router as delivery_router
 from app.http import SecurityHeaders, install_error_handlers
 from app.openapi import install_openapi
 from app.referrals.api import router as referrals_router
@@ -43,6 +44,7 @@ def create_v1() -> FastAPI:
     )
     v1.include_router(referrals_router)
     v1.include_router(changes_router)
+    v1.include_router(delivery_router)
     v1.include_router(routing_router)
     install_error_handlers(v1)
     install_openapi(v1)

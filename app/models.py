@@ -1,7 +1,7 @@
 """All tables, imported in one place for migrations and tests."""
 
 from app.db import Base
-from app.delivery.models import Uitgaand
+from app.delivery.models import Abonnement, Bezorging, Bezorgpoging, Uitgaand
 from app.organisations.models import ApiSleutel, Dekking, Organisatie
 from app.referrals.models import (
     Afwijzing,
@@ -14,9 +14,12 @@ from app.referrals.models import (
 from app.routing.models import Gemeente, Herindeling, Routeringsregel, Routeringstabel
 
 __all__ = [
+    "Abonnement",
     "Afwijzing",
     "ApiSleutel",
     "Base",
+    "Bezorging",
+    "Bezorgpoging",
     "Dekking",
     "Doorverwijzing",
     "Gebeurtenis",

@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import API_VERSION
 from app.config import get_settings
+from app.http import BODY_COMPONENTS
 
 MESSAGE_SCHEMAS = {
     name: f"{name.lower()}.v1.json"
@@ -106,6 +107,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas_dir = get_settings().schemas_dir / "json"
     for name, filename in MESSAGE_SCHEMAS.items():
         _hoist(name, json.loads((schemas_dir / filename).read_text("utf-8")), components)
+    components.update(BODY_COMPONENTS)
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     for path_item in document.get("paths", {}).values():

@@ -1,13 +1,17 @@
-"""The periodic worker: in the API process for the embedded default, `wdv worker` otherwise."""
+"""The periodic worker (timers and webhook delivery): in the API process for the embedded default,
+`wdv worker` otherwise; several may run at once against PostgreSQL."""
 
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.delivery.worker import deliver_round
 from app.referrals.timers import run_timers
 
 logger = logging.getLogger("wdv.worker")
@@ -25,12 +29,18 @@ async def run_once(
 async def run_forever(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
 ) -> None:
-    while not stop.is_set():
-        try:
-            fired = await run_once(sessionmaker, settings)
-            if fired:
-                logger.info("timers fired: %d", fired)
-        except Exception:
-            logger.exception("timer run failed; trying again next round")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.worker_interval_seconds)
+    """Timers every `worker_interval_seconds`, webhook deliveries every `delivery_poll_seconds`."""
+    timers_due = 0.0
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        while not stop.is_set():
+            try:
+                if time.monotonic() >= timers_due:
+                    if fired := await run_once(sessionmaker, settings):
+                        logger.info("timers fired: %d", fired)
+                    timers_due = time.monotonic() + settings.worker_interval_seconds
+                while await deliver_round(sessionmaker, settings, client) >= settings.delivery_batch:
+                    pass  # a full batch: more may be due right away
+            except Exception:
+                logger.exception("worker round failed; trying again next round")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.delivery_poll_seconds)

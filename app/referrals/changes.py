@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clocks
+from app.delivery.models import Uitgaand
 from app.errors import (
     Conflict,
     DuplicateBerichtId,
@@ -385,3 +386,29 @@ async def answer_extension(
         gegevens=details,
     )
     return request
+
+
+async def acknowledge(session: AsyncSession, event: Uitgaand, *, now: datetime) -> None:
+    """The receiver confirmed an event (mailbox confirmation or a 2xx to a webhook). When the
+    uitvoerder confirms a new referral, its system has it: the referral is `afgeleverd`."""
+    if event.bevestigd_op is None:
+        event.bevestigd_op = now
+    if event.type != history.event_type(Soort.ONTVANGEN) or event.doorverwijzing_id is None:
+        return
+    referral = await session.get(Doorverwijzing, event.doorverwijzing_id, with_for_update=True)
+    if (
+        referral is None
+        or referral.uitvoerder_id != event.ontvanger_id
+        or referral.status != Status.ONTVANGEN
+    ):
+        return
+    status_van = _move(referral, Status.AFGELEVERD, day=clocks.ontvangstdag(now), now=now)
+    history.record(
+        session,
+        referral,
+        soort=Soort.STATUS_GEWIJZIGD,
+        now=now,
+        actor_id=event.ontvanger_id,
+        status_van=status_van,
+        gegevens={"bevestigdBericht": str(event.id)},
+    )

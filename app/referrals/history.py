@@ -46,12 +46,14 @@ def record(
         gegevens=gegevens or {},
     )
     session.add(entry)
-    recipients: list[tuple[uuid.UUID, str]] = []
+    path = f"/v1/doorverwijzingen/{referral.id}"
+    recipients: list[tuple[uuid.UUID, str, str]] = []
     if soort in projection.CREDITOR_EVENTS:
-        recipients.append((referral.schuldeiser_id, projection.partner_status(referral.status)))
+        status = projection.partner_status(referral.status)
+        recipients.append((referral.schuldeiser_id, status, f"{path}/terugmelding"))
     if soort in projection.UITVOERDER_EVENTS:
-        recipients.append((referral.uitvoerder_id, referral.status))
-    for ontvanger_id, status in recipients:
+        recipients.append((referral.uitvoerder_id, referral.status, path))
+    for ontvanger_id, status, dataref in recipients:
         if ontvanger_id == actor_id:
             continue
         session.add(
@@ -67,7 +69,9 @@ def record(
                     "gemeentecode": referral.gemeentecode,
                     "volgnummer": entry.volgnummer,
                 },
+                dataref=dataref,
                 aangemaakt_op=now,
+                verdeeld=False,
             )
         )
     return entry

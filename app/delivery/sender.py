@@ -1,0 +1,44 @@
+"""Sending one webhook over HTTP: outside any transaction, bounded in time and in what is read."""
+
+import time
+
+import httpx
+
+from app.delivery import schedule, targets
+from app.delivery.service import Outcome
+
+READ_LIMIT = 4096
+
+
+async def post(
+    client: httpx.AsyncClient, url: str, *, payload: str, headers: dict[str, str], allow_local: bool
+) -> Outcome:
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        await targets.check(url, allow_local=allow_local)
+    except targets.TargetRefused as exc:
+        return Outcome(statuscode=None, duur_ms=elapsed(), antwoord=None, fout=str(exc))
+    try:
+        async with client.stream(
+            "POST", url, content=payload.encode(), headers=headers, timeout=schedule.TIMEOUT.total_seconds()
+        ) as response:
+            excerpt = bytearray()
+            async for chunk in response.aiter_bytes():
+                excerpt.extend(chunk)
+                if len(excerpt) >= READ_LIMIT:
+                    break
+    except httpx.TimeoutException:
+        return Outcome(None, elapsed(), None, f"no answer within {schedule.TIMEOUT.total_seconds():.0f} s")
+    except httpx.HTTPError as exc:
+        return Outcome(None, elapsed(), None, f"{type(exc).__name__}: {exc}"[:500])
+    return Outcome(
+        statuscode=response.status_code,
+        duur_ms=elapsed(),
+        antwoord=excerpt.decode("utf-8", errors="replace"),
+        fout=None if response.is_success else f"HTTP {response.status_code}",
+        retry_after=schedule.parse_retry_after(response.headers.get("retry-after")),
+    )

@@ -1,0 +1,51 @@
+"""Where webhooks may go: https only, and never to private, loopback or link-local addresses
+unless a setting allows it (the sandbox and the tests do). Checked on subscribing and on sending,
+so a name that later resolves to an internal address is still refused (SSRF)."""
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+
+class TargetRefused(ValueError):
+    """The URL may not receive webhooks; the message says why."""
+
+
+def check_syntax(url: str, *, allow_local: bool) -> str:
+    """The host of an acceptable URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
+        raise TargetRefused("webhook URLs must use https")
+    if not parts.hostname:
+        raise TargetRefused("the URL has no host")
+    if parts.username or parts.password:
+        raise TargetRefused("credentials do not belong in a webhook URL")
+    return parts.hostname
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+async def check(url: str, *, allow_local: bool) -> None:
+    """Refuse a URL whose host is, or resolves to, a non-public address (unless allowed)."""
+    host = check_syntax(url, allow_local=allow_local)
+    if allow_local:
+        return
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise TargetRefused(f"the host {host} does not resolve") from exc
+    for info in infos:
+        address = str(info[4][0])
+        if not is_public(address):
+            raise TargetRefused(f"the host {host} resolves to a non-public address")

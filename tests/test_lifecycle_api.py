@@ -1,0 +1,221 @@
+"""The lifecycle of a referral through the API (DESIGN §5–§8): statuses, contact attempts,
+re-routing, withdrawal, payment recovery, extensions, idempotency, XML and the outbox."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.clocks import vandaag
+from app.config import PROJECT_ROOT
+from app.messages.specs import MessageKind
+from app.messages.validation import read_message
+from app.models import Gebeurtenis, Uitgaand
+from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status
+from tests.conftest import Parties
+from tests.lifecycle_helpers import (
+    ANDERE_REDEN,
+    GEEN_INWONER,
+    REPORTABLE,
+    as_xml,
+    contactpoging,
+    history,
+    message,
+    move_dates,
+    move_to,
+    outbox,
+    post,
+    report,
+    report_status,
+    send_referral,
+    status_message,
+    withdraw,
+)
+
+S = Status
+PROBLEM = "urn:nld:warme-doorverwijzing:probleem:"
+EVENT = "nl.schuldhulp.warme-doorverwijzing."
+# every allowed transition whose source the API can reach: ontvangen, or any open reportable status
+WALKABLE = [
+    (source, target)
+    for source, targets in TRANSITIONS.items()
+    if source not in CLOSED and (source is S.ONTVANGEN or source in REPORTABLE)
+    for target in sorted(targets)
+]
+FORBIDDEN = [
+    (S.CONTACT_GELEGD, S.OPGEPAKT),
+    (S.HULP_AANGEBODEN, S.CONTACT_GELEGD),
+    (S.HULP_GEACCEPTEERD, S.HULP_GEWEIGERD),
+    (S.HULP_GEWEIGERD, S.HULP_AANGEBODEN),
+    (S.OPGEPAKT, S.AFGELEVERD),
+    (S.AFGELEVERD, S.AFGELEVERD),
+]
+
+
+def _id(pair: tuple[Status, Status]) -> str:
+    return f"{pair[0].value}->{pair[1].value}"
+
+
+def _moved(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+
+
+async def _count(sessionmaker: async_sessionmaker[AsyncSession], model: type[Any]) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+async def test_the_api_can_reach_every_open_state_from_ontvangen() -> None:
+    assert {source for source, _ in WALKABLE} == set(TRANSITIONS) - CLOSED
+
+
+@pytest.mark.parametrize("pair", WALKABLE, ids=_id)
+async def test_every_allowed_transition_is_accepted(
+    client: httpx.AsyncClient, parties: Parties, pair: tuple[Status, Status]
+) -> None:
+    source, target = pair
+    path = await send_referral(client, parties.water)
+    if source is not S.ONTVANGEN:
+        _moved(await report_status(client, parties.amsterdam, path, source))
+
+    response = await move_to(
+        client, uitvoerder=parties.amsterdam, creditor=parties.water, path=path, status=target
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == target.value
+    stored = await client.get(path, headers=parties.amsterdam.auth)
+    assert stored.json()["status"] == target.value
+
+
+@pytest.mark.parametrize("pair", FORBIDDEN, ids=_id)
+async def test_a_forbidden_transition_is_409_naming_the_allowed_statuses(
+    client: httpx.AsyncClient, parties: Parties, pair: tuple[Status, Status]
+) -> None:
+    source, target = pair
+    path = await send_referral(client, parties.water)
+    _moved(await report_status(client, parties.amsterdam, path, source))
+
+    response = await report_status(client, parties.amsterdam, path, target)
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == PROBLEM + "statusovergang-niet-toegestaan"
+    assert problem["huidigeStatus"] == source.value
+    assert problem["toegestaneStatussen"] == sorted(s.value for s in TRANSITIONS[source])
+
+
+@pytest.mark.parametrize("closed", sorted(CLOSED))
+async def test_a_closed_referral_never_changes_again(
+    client: httpx.AsyncClient, parties: Parties, closed: Status
+) -> None:
+    path = await send_referral(client, parties.water)
+    _moved(await move_to(client, uitvoerder=parties.amsterdam, creditor=parties.water, path=path, status=closed))
+
+    response = await report_status(client, parties.amsterdam, path, S.OPGEPAKT)
+
+    assert response.status_code == 409
+    assert response.json()["huidigeStatus"] == closed.value
+    assert response.json()["toegestaneStatussen"] == []
+
+
+async def test_a_closed_referral_takes_no_more_contact_attempts(
+    client: httpx.AsyncClient, parties: Parties
+) -> None:
+    path = await send_referral(client, parties.water)
+    _moved(await report_status(client, parties.amsterdam, path, S.NIET_BEREIKT))
+
+    response = await report(client, parties.amsterdam, path, contactpoging(bereikt=True))
+
+    assert response.status_code == 409
+    assert response.json()["toegestaneStatussen"] == []
+
+
+@pytest.mark.parametrize(("status", "field"), [(S.NIET_OPGEPAKT, "reden"), (S.AFGESLOTEN, "eindresultaat")])
+async def test_a_closing_status_needs_its_reason(
+    client: httpx.AsyncClient, parties: Parties, status: Status, field: str
+) -> None:
+    path = await send_referral(client, parties.water)
+
+    response = await report(client, parties.amsterdam, path, message(status=status.value))
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"pointer": f"/{field}", "detail": pytest.approx_str, "code": field}]
+
+
+# --- contact attempts -----------------------------------------------------------------------
+
+
+async def test_a_reached_contact_attempt_means_contact_gelegd(
+    client: httpx.AsyncClient, parties: Parties
+) -> None:
+    path = await send_referral(client, parties.water)
+
+    response = await report(client, parties.amsterdam, path, contactpoging(bereikt=True))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "contact_gelegd"
+    assert response.json()["klokken"]["werkdagenTotContact"] == 0
+
+
+async def test_a_contact_attempt_that_did_not_reach_the_person_changes_no_status(
+    client: httpx.AsyncClient, parties: Parties
+) -> None:
+    path = await send_referral(client, parties.water)
+
+    response = await report(client, parties.amsterdam, path, contactpoging(bereikt=False))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ontvangen"
+    timeline = (await client.get(f"{path}/tijdlijn", headers=parties.amsterdam.auth)).json()
+    attempt = timeline["gebeurtenissen"][-1]
+    assert attempt["soort"] == "contactpoging"
+    assert attempt["statusNaar"] is None
+    assert attempt["gegevens"]["bereikt"] is False
+
+
+@pytest.mark.parametrize("bereikt", [True, False])
+async def test_the_first_contact_attempt_keeps_the_contact_deadline(
+    client: httpx.AsyncClient, parties: Parties, bereikt: bool
+) -> None:
+    path = await send_referral(client, parties.water)
+
+    response = await report(client, parties.amsterdam, path, contactpoging(bereikt=bereikt))
+
+    klokken = response.json()["klokken"]
+    assert klokken["contactTermijnGehaald"] is True
+    assert klokken["werkdagenTotEersteContactpoging"] == 0
+
+
+@pytest.mark.parametrize(("datum", "gehaald", "werkdagen"), [(date(2025, 3, 5), True, 2), (date(2025, 3, 7), False, 4)])
+async def test_the_contact_clock_counts_working_days_to_the_first_attempt(
+    client: httpx.AsyncClient,
+    parties: Parties,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    datum: date,
+    gehaald: bool,
+    werkdagen: int,
+) -> None:
+    path = await send_referral(client, parties.water)
+    # received on Monday 3 March 2025: contact by Thursday 6 March
+    await move_dates(
+        sessionmaker,
+        path,
+        ontvangen_op=datetime(2025, 3, 3, 9, 0, tzinfo=UTC),
+        contact_uiterlijk=date(2025, 3, 6),
+    )
+
+    response = await report(client, parties.amsterdam, path, contactpoging(bereikt=False, datum=datum))
+
+    klokken = response.json()["klokken"]
+    assert klokken["contactTermijnGehaald"] is gehaald
+    assert klokken["werkdagenTotEersteContactpoging"] == werkdagen

@@ -1,0 +1,165 @@
+"""The lifecycle of a referral as a table (DESIGN §5) and what a creditor may learn of it (§7). Pure."""
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status, allowed_next, can_move, is_open
+from app.referrals.models import Doorverwijzing
+from app.referrals.projection import (
+    CREDITOR_EVENTS,
+    PARTNER_STATUS,
+    Soort,
+    creditor_gegevens,
+    creditor_sees,
+    partner_status,
+)
+from app.referrals.views import terugmelding
+
+S = Status
+OPEN = [status for status in Status if status not in CLOSED]
+SIDE_EXITS = (S.NIET_OPGEPAKT, S.NIET_BEREIKT, S.INGETROKKEN)
+ALLOWED = [(source, target) for source, targets in TRANSITIONS.items() for target in sorted(targets)]
+FORBIDDEN = [
+    (S.CONTACT_GELEGD, S.OPGEPAKT),
+    (S.HULP_AANGEBODEN, S.CONTACT_GELEGD),
+    (S.HULP_GEACCEPTEERD, S.HULP_GEWEIGERD),
+    (S.HULP_GEWEIGERD, S.HULP_GEACCEPTEERD),
+    (S.HULP_GEACCEPTEERD, S.HULP_AANGEBODEN),
+    (S.OPGEPAKT, S.AFGELEVERD),
+    (S.AFGELEVERD, S.ONTVANGEN),
+    (S.OPGEPAKT, S.OPGEPAKT),
+    *[(closed, target) for closed in sorted(CLOSED) for target in Status],
+]
+
+
+def _id(pair: tuple[Status, Status]) -> str:
+    return f"{pair[0].value}->{pair[1].value}"
+
+
+@pytest.mark.parametrize("pair", ALLOWED, ids=_id)
+def test_every_transition_in_the_table_is_allowed(pair: tuple[Status, Status]) -> None:
+    assert can_move(*pair)
+
+
+@pytest.mark.parametrize("pair", FORBIDDEN, ids=_id)
+def test_going_back_sideways_or_out_of_a_closed_state_is_not_allowed(pair: tuple[Status, Status]) -> None:
+    assert not can_move(*pair)
+
+
+def test_the_closed_states_are_the_end_result_and_the_side_exits() -> None:
+    assert {S.AFGESLOTEN, S.NIET_OPGEPAKT, S.NIET_BEREIKT, S.INGETROKKEN} == CLOSED
+
+
+@pytest.mark.parametrize("status", sorted(CLOSED))
+def test_a_closed_referral_has_no_next_state(status: Status) -> None:
+    assert allowed_next(status) == frozenset()
+    assert not is_open(status)
+
+
+def test_every_status_has_a_row_in_the_table() -> None:
+    assert set(TRANSITIONS) == set(Status)
+
+
+@pytest.mark.parametrize("status", OPEN)
+def test_the_side_exits_are_open_from_every_open_state(status: Status) -> None:
+    assert is_open(status)
+    assert all(can_move(status, exit_) for exit_ in SIDE_EXITS)
+
+
+@pytest.mark.parametrize("status", OPEN)
+def test_an_open_referral_can_always_be_closed_with_an_end_result(status: Status) -> None:
+    assert can_move(status, S.AFGESLOTEN)
+
+
+def test_steps_may_be_skipped_forward() -> None:
+    assert can_move(S.OPGEPAKT, S.AFGESLOTEN)
+    assert can_move(S.ONTVANGEN, S.CONTACT_GELEGD)
+    assert can_move(S.AFGELEVERD, S.HULP_AANGEBODEN)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_no_state_moves_to_itself(status: Status) -> None:
+    assert not can_move(status, status)
+
+
+# --- what the creditor sees ---------------------------------------------------------------
+
+
+def test_every_status_has_a_partner_visible_form() -> None:
+    assert set(PARTNER_STATUS) == set(Status)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_creditor_learns_each_status_as_itself(status: Status) -> None:
+    assert partner_status(status.value) == status.value
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_terugmelding_shows_each_status(status: Status) -> None:
+    stored = Doorverwijzing(
+        id=uuid.uuid4(),
+        referentie="WV-1",
+        status=status.value,
+        status_sinds=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+        laatste_volgnummer=3,
+        incassostop_tot=date(2026, 12, 2),
+        contact_uiterlijk=date(2026, 11, 5),
+        eerste_contactpoging_op=None,
+    )
+
+    message = terugmelding(stored, now=datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+
+    assert message["status"] == status.value
+    assert "reden" not in message
+    assert "eindresultaat" not in message
+
+
+# A creditor's own fields come back to it (the reden of its Intrekking); an uitvoerder's never do.
+UITVOERDER_DETAILS = {
+    "reden": "Niet opgepakt: andere reden",
+    "eindresultaat": "Inwoner is overleden",
+    "interneToelichting": "Zit in de schuldsanering",
+    "contactpoging": {"soort": "Huisbezoek", "bereikt": True, "datum": "2026-11-02"},
+    "soort": "Huisbezoek",
+    "bereikt": True,
+    "dagdeel": "Avond",
+    "herindeling": "kon niet worden gerouteerd",
+    "van": {"gemeentecode": "0363"},
+    "naarUitvoerderId": "a7f0",
+}
+CREDITORS_OWN = {Soort.INGETROKKEN: {"reden"}, Soort.BETALINGSHERSTEL: {"soort"}}
+
+
+@pytest.mark.parametrize("soort", list(Soort))
+def test_the_creditor_never_gets_an_uitvoerders_reason_result_note_or_contact_attempt(soort: Soort) -> None:
+    shown = creditor_gegevens(soort.value, UITVOERDER_DETAILS)
+
+    assert set(shown) <= CREDITORS_OWN.get(soort, set())
+
+
+def test_contact_attempts_are_invisible_to_the_creditor() -> None:
+    assert not creditor_sees(Soort.CONTACTPOGING.value)
+    assert Soort.CONTACTPOGING not in CREDITOR_EVENTS
+    assert creditor_gegevens(Soort.CONTACTPOGING.value, {"soort": "Telefoon", "bereikt": False}) == {}
+
+
+def test_the_creditor_sees_a_status_change_without_its_details() -> None:
+    gegevens = {"reden": "Niet opgepakt: andere reden", "interneToelichting": "intern"}
+
+    assert creditor_sees(Soort.STATUS_GEWIJZIGD.value)
+    assert creditor_gegevens(Soort.STATUS_GEWIJZIGD.value, gegevens) == {}
+
+
+def test_the_creditor_sees_where_a_referral_went_but_not_why() -> None:
+    gegevens = {
+        "reden": "Persoon is geen inwoner (meer) in de gemeente",
+        "van": {"gemeentecode": "0363"},
+        "naarGemeente": {"code": "0281", "naam": "Tiel"},
+        "naarUitvoerderId": "a7f0",
+    }
+
+    assert creditor_gegevens(Soort.HERINGEDEELD.value, gegevens) == {
+        "naarGemeente": {"code": "0281", "naam": "Tiel"}
+    }
