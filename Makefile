@@ -21,7 +21,7 @@ run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox dat
 	$(BIN)/wdv db upgrade
 	$(BIN)/wdv sandbox
 	@echo "API docs: http://$(HOST):$(PORT)/v1/docs"
-	$(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
 
 test: $(BIN)/wdv ## install and run the tests (SQLite, and PostgreSQL when reachable), ruff, mypy, OpenAPI drift
 	$(BIN)/ruff check app tests benchmarks migrations
