@@ -128,6 +128,13 @@ def _move(referral: Doorverwijzing, target: Status, *, day: date, now: datetime)
     return current.value
 
 
+def _check_after_hold(referral: Doorverwijzing, day: date, location: str, is_xml: bool) -> None:
+    """A new end of the collection hold must lie after the current one."""
+    if day <= referral.incassostop_tot:
+        detail = f"must be after the current incassostopTot {referral.incassostop_tot}"
+        raise InvalidMessage(violations=[Violation(location, detail, "na-incassostop", xml=is_xml)])
+
+
 def _ensure_open(referral: Doorverwijzing) -> None:
     if not referral.is_open:
         raise TransitionNotAllowed(
@@ -300,18 +307,9 @@ async def request_extension(
     now = now or datetime.now(UTC)
     _ensure_open(referral)
     gevraagd_tot = date.fromisoformat(message["gevraagdTot"])
-    if gevraagd_tot <= referral.incassostop_tot:
-        location = "/verlengingsverzoek/gevraagdTot" if is_xml else "/gevraagdTot"
-        raise InvalidMessage(
-            violations=[
-                Violation(
-                    location,
-                    f"must be after the current incassostopTot {referral.incassostop_tot}",
-                    "na-incassostop",
-                    xml=is_xml,
-                )
-            ]
-        )
+    _check_after_hold(
+        referral, gevraagd_tot, "/verlengingsverzoek/gevraagdTot" if is_xml else "/gevraagdTot", is_xml
+    )
     if await session.scalar(
         select(Verlengingsverzoek.id).where(
             Verlengingsverzoek.doorverwijzing_id == referral.id, Verlengingsverzoek.status == "open"
@@ -357,18 +355,8 @@ async def answer_extension(
     details: dict[str, Any] = {"verzoekId": str(request.id), "akkoord": message["akkoord"]}
     if message["akkoord"]:
         einde = date.fromisoformat(message.get("nieuweEinddatum") or request.gevraagd_tot.isoformat())
-        if einde <= referral.incassostop_tot:
-            location = "/verlengingsantwoord/nieuweEinddatum" if is_xml else "/nieuweEinddatum"
-            raise InvalidMessage(
-                violations=[
-                    Violation(
-                        location,
-                        f"must be after the current incassostopTot {referral.incassostop_tot}",
-                        "na-incassostop",
-                        xml=is_xml,
-                    )
-                ]
-            )
+        location = "/verlengingsantwoord/nieuweEinddatum" if is_xml else "/nieuweEinddatum"
+        _check_after_hold(referral, einde, location, is_xml)
         referral.incassostop_tot = einde
         referral.incassostop_herinnerd_op = referral.incassostop_verlopen_op = None
         request.nieuwe_einddatum = einde

@@ -1,10 +1,12 @@
 """Routes that change a referral or show its history. Messages arrive in JSON or XML (spec v1)."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import CurrentOrg
 from app.config import get_settings
@@ -14,8 +16,9 @@ from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import Message, read_message
 from app.openapi import message_request_body, problem_responses
-from app.organisations.models import Rol
+from app.organisations.models import Organisatie, Rol
 from app.referrals import access, changes, views
+from app.referrals.models import Doorverwijzing, OntvangenBericht
 from app.schemas import DoorverwijzingView, Tijdlijn, VerlengingsverzoekView
 
 router = APIRouter(prefix="/doorverwijzingen/{doorverwijzing_id}", tags=["levensloop"])
@@ -24,15 +27,40 @@ Body = Annotated[bytes, Depends(read_body)]
 CHANGE_PROBLEMS = problem_responses(400, 401, 404, 409, 413, 415)
 
 
-def _message(request: Request, kind: MessageKind, body: bytes) -> Message:
-    return read_message(
+@dataclass(frozen=True)
+class Incoming:
+    referral: Doorverwijzing
+    message: Message
+    receipt: OntvangenBericht
+    repeat: bool
+
+
+async def _incoming(
+    request: Request,
+    response: Response,
+    session: AsyncSession,
+    organisation: Organisatie,
+    *,
+    referral_id: uuid.UUID,
+    body: bytes,
+    kind: MessageKind,
+    role: Rol,
+    actie: str,
+) -> Incoming:
+    """The locked referral the caller may change in this role (404 otherwise), the validated
+    message, and whether this berichtId was handled before (then marked Idempotent-Replayed)."""
+    referral = await changes.referral_as(
+        session, organisatie=organisation, referral_id=referral_id, role=role, actie=actie
+    )
+    message = read_message(
         kind, body, request.headers.get("content-type"), max_depth=get_settings().max_message_depth
     )
-
-
-def _replayed(response: Response, repeat: bool) -> None:
+    receipt, repeat = await changes.receive_once(
+        session, organisatie=organisation, referral=referral, kind=kind, message=message.data
+    )
     if repeat:
         response.headers["Idempotent-Replayed"] = "true"
+    return Incoming(referral, message, receipt, repeat)
 
 
 @router.post(
@@ -55,27 +83,26 @@ async def post_statusmelding(
     organisation: CurrentOrg,
     body: Body,
 ) -> DoorverwijzingView:
-    referral = await changes.referral_as(
-        session, organisatie=organisation, referral_id=doorverwijzing_id, role=Rol.UITVOERDER, actie="status"
-    )
-    message = _message(request, MessageKind.STATUSMELDING, body)
-    _, repeat = await changes.receive_once(
+    incoming = await _incoming(
+        request,
+        response,
         session,
-        organisatie=organisation,
-        referral=referral,
+        organisation,
+        referral_id=doorverwijzing_id,
+        body=body,
         kind=MessageKind.STATUSMELDING,
-        message=message.data,
+        role=Rol.UITVOERDER,
+        actie="status melden",
     )
-    if not repeat:
+    if not incoming.repeat:
         await changes.report_status(
             session,
             uitvoerder=organisation,
-            referral=referral,
-            message=message.data,
+            referral=incoming.referral,
+            message=incoming.message.data,
             routing=request.app.state.routing,
         )
-    _replayed(response, repeat)
-    return await views.referral_view(session, organisation, referral)
+    return await views.referral_view(session, organisation, incoming.referral)
 
 
 @router.post(
@@ -93,25 +120,22 @@ async def post_intrekking(
     organisation: CurrentOrg,
     body: Body,
 ) -> DoorverwijzingView:
-    referral = await changes.referral_as(
+    incoming = await _incoming(
+        request,
+        response,
         session,
-        organisatie=organisation,
+        organisation,
         referral_id=doorverwijzing_id,
+        body=body,
+        kind=MessageKind.INTREKKING,
         role=Rol.SCHULDEISER,
         actie="intrekken",
     )
-    message = _message(request, MessageKind.INTREKKING, body)
-    _, repeat = await changes.receive_once(
-        session,
-        organisatie=organisation,
-        referral=referral,
-        kind=MessageKind.INTREKKING,
-        message=message.data,
-    )
-    if not repeat:
-        changes.withdraw(session, schuldeiser=organisation, referral=referral, message=message.data)
-    _replayed(response, repeat)
-    return await views.referral_view(session, organisation, referral)
+    if not incoming.repeat:
+        changes.withdraw(
+            session, schuldeiser=organisation, referral=incoming.referral, message=incoming.message.data
+        )
+    return await views.referral_view(session, organisation, incoming.referral)
 
 
 @router.post(
@@ -129,27 +153,22 @@ async def post_betalingsherstel(
     organisation: CurrentOrg,
     body: Body,
 ) -> DoorverwijzingView:
-    referral = await changes.referral_as(
+    incoming = await _incoming(
+        request,
+        response,
         session,
-        organisatie=organisation,
+        organisation,
         referral_id=doorverwijzing_id,
-        role=Rol.SCHULDEISER,
-        actie="betalingsherstel",
-    )
-    message = _message(request, MessageKind.BETALINGSHERSTEL, body)
-    _, repeat = await changes.receive_once(
-        session,
-        organisatie=organisation,
-        referral=referral,
+        body=body,
         kind=MessageKind.BETALINGSHERSTEL,
-        message=message.data,
+        role=Rol.SCHULDEISER,
+        actie="betalingsherstel melden",
     )
-    if not repeat:
+    if not incoming.repeat:
         changes.report_payment_recovery(
-            session, schuldeiser=organisation, referral=referral, message=message.data
+            session, schuldeiser=organisation, referral=incoming.referral, message=incoming.message.data
         )
-    _replayed(response, repeat)
-    return await views.referral_view(session, organisation, referral)
+    return await views.referral_view(session, organisation, incoming.referral)
 
 
 @router.post(
@@ -157,8 +176,11 @@ async def post_betalingsherstel(
     status_code=201,
     response_model=VerlengingsverzoekView,
     summary="Ask the creditor to extend the collection hold (uitvoerder)",
+    responses={
+        201: {"headers": {"Location": {"schema": {"type": "string"}, "description": "The request"}}},
+        **CHANGE_PROBLEMS,
+    },
     openapi_extra={"requestBody": message_request_body("Verlengingsverzoek")},
-    responses=CHANGE_PROBLEMS,
 )
 async def post_verlengingsverzoek(
     doorverwijzing_id: uuid.UUID,
@@ -168,29 +190,31 @@ async def post_verlengingsverzoek(
     organisation: CurrentOrg,
     body: Body,
 ) -> VerlengingsverzoekView:
-    referral = await changes.referral_as(
+    incoming = await _incoming(
+        request,
+        response,
         session,
-        organisatie=organisation,
+        organisation,
         referral_id=doorverwijzing_id,
+        body=body,
+        kind=MessageKind.VERLENGINGSVERZOEK,
         role=Rol.UITVOERDER,
         actie="verlenging vragen",
     )
-    message = _message(request, MessageKind.VERLENGINGSVERZOEK, body)
-    receipt, repeat = await changes.receive_once(
-        session,
-        organisatie=organisation,
-        referral=referral,
-        kind=MessageKind.VERLENGINGSVERZOEK,
-        message=message.data,
+    if incoming.repeat:
+        extension = await changes.extension(session, incoming.referral, incoming.receipt.resultaat_id)
+    else:
+        extension = await changes.request_extension(
+            session,
+            uitvoerder=organisation,
+            referral=incoming.referral,
+            message=incoming.message.data,
+            is_xml=incoming.message.is_xml,
+        )
+        incoming.receipt.resultaat_id = extension.id
+    response.headers["Location"] = (
+        f"/v1/doorverwijzingen/{doorverwijzing_id}/verlengingsverzoeken/{extension.id}"
     )
-    if repeat:
-        _replayed(response, True)
-        return views.extension_view(await changes.extension(session, referral, receipt.resultaat_id))
-    extension = await changes.request_extension(
-        session, uitvoerder=organisation, referral=referral, message=message.data, is_xml=message.is_xml
-    )
-    receipt.resultaat_id = extension.id
-    response.headers["Location"] = f"/v1/doorverwijzingen/{referral.id}/verlengingsverzoeken/{extension.id}"
     return views.extension_view(extension)
 
 
@@ -223,31 +247,26 @@ async def post_verlengingsantwoord(
     organisation: CurrentOrg,
     body: Body,
 ) -> VerlengingsverzoekView:
-    referral = await changes.referral_as(
+    incoming = await _incoming(
+        request,
+        response,
         session,
-        organisatie=organisation,
+        organisation,
         referral_id=doorverwijzing_id,
+        body=body,
+        kind=MessageKind.VERLENGINGSANTWOORD,
         role=Rol.SCHULDEISER,
         actie="verlenging beantwoorden",
     )
-    message = _message(request, MessageKind.VERLENGINGSANTWOORD, body)
-    _, repeat = await changes.receive_once(
-        session,
-        organisatie=organisation,
-        referral=referral,
-        kind=MessageKind.VERLENGINGSANTWOORD,
-        message=message.data,
-    )
-    if repeat:
-        _replayed(response, True)
-        return views.extension_view(await changes.extension(session, referral, verzoek_id))
+    if incoming.repeat:
+        return views.extension_view(await changes.extension(session, incoming.referral, verzoek_id))
     answered = await changes.answer_extension(
         session,
         schuldeiser=organisation,
-        referral=referral,
+        referral=incoming.referral,
         verzoek_id=verzoek_id,
-        message=message.data,
-        is_xml=message.is_xml,
+        message=incoming.message.data,
+        is_xml=incoming.message.is_xml,
     )
     return views.extension_view(answered)
 
