@@ -1,6 +1,7 @@
 """Small helpers for the lifecycle tests: send a referral, build and post lifecycle messages, read
 what was stored (history, outbox) and move a referral's dates into the past."""
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clocks import vandaag
+from app.config import PROJECT_ROOT
 from app.messages.specs import MessageKind, spec
 from app.messages.xml import to_xml
 from app.models import Doorverwijzing, Gebeurtenis, Uitgaand
@@ -22,8 +24,13 @@ XML = {"Content-Type": "application/xml"}
 GEEN_INWONER = "Persoon is geen inwoner (meer) in de gemeente"
 ANDERE_REDEN = "Niet opgepakt: andere reden"
 EINDRESULTAAT = "Vervolghulp en/of verwijzing financieel"
-# statuses an uitvoerder can report (the StatusmeldingStatus enum of the statusmelding schema)
-REPORTABLE = frozenset(Status) - {Status.ONTVANGEN, Status.INGETROKKEN}
+# statuses an uitvoerder can report: the StatusmeldingStatus enum of the statusmelding schema
+REPORTABLE = frozenset(
+    Status(value)
+    for value in json.loads((PROJECT_ROOT / "schemas/json/statusmelding.v1.json").read_text("utf-8"))[
+        "$defs"
+    ]["StatusmeldingStatus"]["enum"]
+)
 
 
 def message(**fields: Any) -> dict[str, Any]:

@@ -73,7 +73,7 @@ async def _count(sessionmaker: async_sessionmaker[AsyncSession], model: type[Any
 # --- transitions ----------------------------------------------------------------------------
 
 
-async def test_the_api_can_reach_every_open_state_from_ontvangen() -> None:
+def test_the_api_can_reach_every_open_state_from_ontvangen() -> None:
     assert {source for source, _ in WALKABLE} == set(TRANSITIONS) - CLOSED
 
 
@@ -580,13 +580,7 @@ async def test_a_new_address_without_a_participating_gemeente_closes_the_referra
     assert view["uitvoerder"]["id"] == str(parties.amsterdam.id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a statusmelding with reden 'geen inwoner' and a routable nieuwAdres re-routes without "
-    "checking the transition table: hulp_geaccepteerd -> afgeleverd is accepted (200) although the same "
-    "message with an unroutable address is a 409",
-)
-async def test_a_re_routing_report_with_a_status_the_table_forbids_is_409(
+async def test_a_re_routing_reason_with_another_status_than_niet_opgepakt_is_refused(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
     path = await send_referral(client, parties.water)
@@ -596,7 +590,9 @@ async def test_a_re_routing_report_with_a_status_the_table_forbids_is_409(
         client, parties.amsterdam, path, S.AFGELEVERD, reden=GEEN_INWONER, nieuwAdres=TIEL_ADRES
     )
 
-    assert response.status_code == 409
+    assert response.status_code == 400
+    assert {"pointer": "/reden", "code": "reden"}.items() <= response.json()["errors"][0].items()
+    assert (await client.get(path, headers=parties.amsterdam.auth)).json()["gemeente"]["code"] == "0363"
 
 
 # --- withdrawal -------------------------------------------------------------------------------
@@ -707,6 +703,22 @@ async def test_the_uitvoerder_asks_for_an_extension(client: httpx.AsyncClient, p
     assert (await client.get(response.headers["location"], headers=parties.water.auth)).json() == body
 
 
+async def test_the_same_extension_request_twice_is_one_request(
+    client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    path = await send_referral(client, parties.water)
+    verzoek = message(gevraagdTot=_later(44))
+
+    first = await post(client, parties.amsterdam, f"{path}/verlengingsverzoeken", verzoek)
+    second = await post(client, parties.amsterdam, f"{path}/verlengingsverzoeken", verzoek)
+
+    assert first.status_code == second.status_code == 201
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.headers["location"] == first.headers["location"]
+    assert second.json() == first.json()
+    assert [e.soort for e in await history(sessionmaker, path)].count("verlenging-gevraagd") == 1
+
+
 async def test_a_second_extension_request_while_one_is_open_is_a_conflict(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
@@ -795,12 +807,6 @@ async def test_the_same_answer_sent_twice_is_applied_once(
     assert [e.soort for e in await history(sessionmaker, path)].count("verlenging-beantwoord") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the idempotency check of a Verlengingsantwoord ignores which request it answers: "
-    "reusing the berichtId (same content) for another extension request answers 200 Idempotent-Replayed "
-    "and the second request silently stays open",
-)
 async def test_a_berichtid_reused_to_answer_another_extension_request_is_a_conflict(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
@@ -1016,13 +1022,10 @@ async def test_a_status_change_sends_the_creditor_the_partner_status_only(
 async def test_a_contact_attempt_sends_no_event(
     client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    await send_referral(client, parties.water)
+    path = await send_referral(client, parties.water)
     before = await _count(sessionmaker, Uitgaand)
-    path = (await outbox(sessionmaker))[0].data["doorverwijzingId"]
 
-    _moved(
-        await report(client, parties.amsterdam, f"/v1/doorverwijzingen/{path}", contactpoging(bereikt=False))
-    )
+    _moved(await report(client, parties.amsterdam, path, contactpoging(bereikt=False)))
 
     assert await _count(sessionmaker, Uitgaand) == before
 
@@ -1033,11 +1036,11 @@ async def test_outgoing_events_carry_no_personal_data_or_free_text(
     private = {
         "bsn": "999993653",
         "achternaam": "Vanderbergh-Quist",
-        "postcode": "1012",
+        "postcode": "1012 LG",
+        "postcode (normalised)": "1012LG",
         "telefoon": "06-12345678",
         "toelichting": "Mevrouw wil graag hulp bij haar financien",
         "note": NOTE,
-        "reden": ANDERE_REDEN,
         "motivering": "Schuldenoverzicht nog niet compleet",
         "intrekking": "Overgedragen aan de bewindvoerder",
         "herstel": "Laatste termijn ontvangen",
@@ -1113,3 +1116,66 @@ async def test_each_change_is_numbered_in_order_in_history_and_outbox(
         (3, "opgepakt"),
         (4, "contact_gelegd"),
     ]
+
+
+# --- edges found in review --------------------------------------------------------------------
+
+
+async def test_a_contact_attempt_dated_before_the_referral_was_received_is_refused(
+    client: httpx.AsyncClient, parties: Parties
+) -> None:
+    path = await send_referral(client, parties.water)
+
+    response = await report(
+        client, parties.amsterdam, path, contactpoging(bereikt=True, datum=date(2020, 1, 1))
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "detail": "lies before the day the referral was received",
+            "pointer": "/contactpoging/datum",
+            "code": "voor-ontvangst",
+        }
+    ]
+
+
+async def test_an_extension_cannot_be_answered_once_the_referral_is_withdrawn(
+    client: httpx.AsyncClient, parties: Parties
+) -> None:
+    path = await send_referral(client, parties.water)
+    asked = await post(
+        client, parties.amsterdam, f"{path}/verlengingsverzoeken", message(gevraagdTot=_later(44))
+    )
+    await withdraw(client, parties.water, path)
+
+    answer = await post(
+        client,
+        parties.water,
+        f"{path}/verlengingsverzoeken/{asked.json()['id']}/antwoord",
+        message(akkoord=True),
+    )
+
+    assert answer.status_code == 409
+    assert answer.json()["huidigeStatus"] == "ingetrokken"
+
+
+async def test_the_note_on_a_re_routing_report_stays_with_the_uitvoerder_that_wrote_it(
+    client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    path = await send_referral(client, parties.water)
+
+    await report_status(
+        client,
+        parties.amsterdam,
+        path,
+        S.NIET_OPGEPAKT,
+        reden=GEEN_INWONER,
+        nieuwAdres=TIEL_ADRES,
+        interneToelichting=AMSTERDAM_NOTE,
+    )
+
+    stored = [entry for entry in await history(sessionmaker, path) if entry.soort == "heringedeeld"]
+    assert stored[0].gegevens["interneToelichting"] == AMSTERDAM_NOTE
+    seen_by_new_uitvoerder = await client.get(f"{path}/tijdlijn", headers=parties.rivierenland.auth)
+    assert AMSTERDAM_NOTE not in seen_by_new_uitvoerder.text

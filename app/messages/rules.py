@@ -72,6 +72,10 @@ def _status_details(data: dict[str, Any]) -> Iterator[Violation]:
         yield Violation("/reden", "is required with status niet_opgepakt", "reden")
     if status == "afgesloten" and "eindresultaat" not in data:
         yield Violation("/eindresultaat", "is required with status afgesloten", "eindresultaat")
+    if "reden" in data and status != "niet_opgepakt":
+        yield Violation("/reden", "belongs only with status niet_opgepakt", "reden")
+    if "eindresultaat" in data and status != "afgesloten":
+        yield Violation("/eindresultaat", "belongs only with status afgesloten", "eindresultaat")
     if "nieuwAdres" in data:
         if data.get("reden") != GEEN_INWONER:
             yield Violation("/nieuwAdres", f"is only allowed with reden '{GEEN_INWONER}'", "nieuw-adres")

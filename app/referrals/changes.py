@@ -105,8 +105,7 @@ async def extension(
     return request
 
 
-def _move(referral: Doorverwijzing, target: Status, *, day: date, now: datetime) -> str:
-    """Apply one transition of the lifecycle table; 409 naming what is allowed otherwise."""
+def _check_transition(referral: Doorverwijzing, target: Status) -> Status:
     current = Status(referral.status)
     if not lifecycle.can_move(current, target):
         allowed = sorted(s.value for s in lifecycle.allowed_next(current))
@@ -114,6 +113,12 @@ def _move(referral: Doorverwijzing, target: Status, *, day: date, now: datetime)
             f"a referral in status {current.value} cannot move to {target.value}",
             extra={"huidigeStatus": current.value, "toegestaneStatussen": allowed},
         )
+    return current
+
+
+def _move(referral: Doorverwijzing, target: Status, *, day: date, now: datetime) -> str:
+    """Apply one transition of the lifecycle table; 409 naming what is allowed otherwise."""
+    current = _check_transition(referral, target)
     referral.status = target.value
     referral.status_sinds = now
     referral.is_open = lifecycle.is_open(target)
@@ -150,6 +155,7 @@ async def report_status(
     referral: Doorverwijzing,
     message: dict[str, Any],
     routing: RoutingCache,
+    is_xml: bool = False,
     now: datetime | None = None,
 ) -> None:
     """A Statusmelding: a contact attempt, a status, or both (the attempt is recorded first)."""
@@ -161,6 +167,17 @@ async def report_status(
 
     if attempt := message.get("contactpoging"):
         attempt_day = date.fromisoformat(attempt["datum"])
+        if attempt_day < clocks.ontvangstdag(referral.ontvangen_op):
+            raise InvalidMessage(
+                violations=[
+                    Violation(
+                        "/statusmelding/contactpoging/datum" if is_xml else "/contactpoging/datum",
+                        "lies before the day the referral was received",
+                        "voor-ontvangst",
+                        xml=is_xml,
+                    )
+                ]
+            )
         if referral.eerste_contactpoging_op is None or attempt_day < referral.eerste_contactpoging_op:
             referral.eerste_contactpoging_op = attempt_day
         history.record(
@@ -180,8 +197,11 @@ async def report_status(
 
     details = {k: message[k] for k in ("reden", "eindresultaat") if k in message} | note
     if message.get("reden") == GEEN_INWONER and "nieuwAdres" in message:
+        _check_transition(referral, target)
         adres = message["nieuwAdres"]
-        if await _reroute(session, routing, uitvoerder=uitvoerder, referral=referral, adres=adres, now=now):
+        if await _reroute(
+            session, routing, uitvoerder=uitvoerder, referral=referral, adres=adres, now=now, note=note
+        ):
             return
         details["herindeling"] = "het nieuwe adres kon niet naar een deelnemende gemeente worden gerouteerd"
     status_van = _move(referral, target, day=day, now=now)
@@ -204,6 +224,7 @@ async def _reroute(
     referral: Doorverwijzing,
     adres: dict[str, Any],
     now: datetime,
+    note: dict[str, Any],
 ) -> bool:
     """Route the referral to the gemeente of the resident's new address; False when that fails."""
     day = clocks.ontvangstdag(now)
@@ -245,7 +266,8 @@ async def _reroute(
             "van": van,
             "naarGemeente": {"code": routering.gemeentecode, "naam": routering.gemeentenaam},
             "naarUitvoerderId": str(nieuwe_uitvoerder.id),
-        },
+        }
+        | note,
     )
     history.record(session, referral, soort=Soort.ONTVANGEN, now=now, actor_id=uitvoerder.id)
     return True
@@ -349,6 +371,7 @@ async def answer_extension(
 ) -> Verlengingsverzoek:
     """A Verlengingsantwoord: the creditor agrees (the hold moves) or refuses."""
     now = now or datetime.now(UTC)
+    _ensure_open(referral)
     request = await extension(session, referral, verzoek_id)
     if request.status != "open":
         raise Conflict(f"this extension request was already answered ({request.status})")

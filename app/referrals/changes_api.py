@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import CurrentOrg
 from app.config import get_settings
 from app.db import SessionDep
+from app.errors import DuplicateBerichtId
 from app.http import read_body, wants_xml
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
@@ -259,7 +260,10 @@ async def post_verlengingsantwoord(
         actie="verlenging beantwoorden",
     )
     if incoming.repeat:
+        if incoming.receipt.resultaat_id != verzoek_id:
+            raise DuplicateBerichtId("this berichtId already answered another extension request")
         return views.extension_view(await changes.extension(session, incoming.referral, verzoek_id))
+    incoming.receipt.resultaat_id = verzoek_id
     answered = await changes.answer_extension(
         session,
         schuldeiser=organisation,

@@ -7,7 +7,7 @@ a timestamp column records that it fired, in the same transaction as the event i
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -27,7 +27,10 @@ class Timer:
 
     def due(self, today: date, herinnering_dagen: int) -> ColumnElement[bool]:
         if self.soort is Soort.CONTACTTERMIJN_VERSTREKEN:
-            return and_(D.is_open.is_(True), D.eerste_contactpoging_op.is_(None), D.contact_uiterlijk < today)
+            no_attempt_in_time = or_(
+                D.eerste_contactpoging_op.is_(None), D.eerste_contactpoging_op > D.contact_uiterlijk
+            )
+            return and_(D.is_open.is_(True), no_attempt_in_time, D.contact_uiterlijk < today)
         not_withdrawn = D.status != Status.INGETROKKEN.value
         if self.soort is Soort.INCASSOSTOP_VERLOOPT_BINNENKORT:
             window_start = today + timedelta(days=herinnering_dagen)
