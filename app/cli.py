@@ -18,7 +18,7 @@ from app.config import PROJECT_ROOT, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.delivery import service as delivery
 from app.organisations import service as organisations
-from app.organisations.models import Organisatie, Rol
+from app.organisations.models import Kanaal, Organisatie, Rol
 from app.routing import service as routing
 from app.routing import sources
 from app.routing.models import Gemeente, Routeringstabel
@@ -211,6 +211,38 @@ def org_add(
     typer.echo(f"{organisation.id} {organisation.rol} {organisation.naam}")
 
 
+@org_cli.command("channel")
+def org_channel(
+    organisatie: Annotated[str, typer.Argument(help="Id, OIN, KvK-nummer or exact name")],
+    kanaal: Annotated[
+        Kanaal, typer.Option(help="api, vroegsignalering (uitvoerder) or schuldenknooppunt (schuldeiser)")
+    ],
+    adres: Annotated[
+        str | None, typer.Option(help="Its address on that channel (participant / organisation code)")
+    ] = None,
+) -> None:
+    """Put an organisation on a channel: events then travel to that peer system."""
+    from app.peers.channels import set_channel
+
+    async def work(session: AsyncSession) -> str:
+        organisation = await _organisation(session, organisatie)
+        await set_channel(
+            session,
+            organisatie=organisation,
+            kanaal=kanaal,
+            adres=adres,
+            settings=get_settings(),
+            now=datetime.now(UTC),
+        )
+        return organisation.naam
+
+    try:
+        naam = _in_transaction(work)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"{naam} now uses {kanaal.value}" + (f" as {adres}" if adres else ""))
+
+
 @org_cli.command("list")
 def org_list() -> None:
     """List organisations."""
@@ -347,6 +379,43 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
             await engine.dispose()
 
     asyncio.run(run())
+
+
+@cli.command("simulate")
+def simulate(
+    peer: Annotated[str, typer.Argument(help="schuldenknooppunt or vroegsignalering")],
+    port: Annotated[int, typer.Option()] = 0,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    callback_key: Annotated[
+        str | None, typer.Option(help="Vroegsignalering: the uitvoerder's API key for status updates")
+    ] = None,
+    cert: Annotated[Path | None, typer.Option(help="Server certificate (PEM): serve https")] = None,
+    key: Annotated[Path | None, typer.Option(help="Its private key (PEM)")] = None,
+    client_ca: Annotated[
+        Path | None, typer.Option(help="Require client certificates issued by this CA (mutual TLS)")
+    ] = None,
+) -> None:
+    """Run a peer simulator (sandbox and integration tests)."""
+    import ssl
+
+    import uvicorn
+
+    from app.peers.simulators import schuldenknooppunt, vroegsignalering
+
+    if peer == "schuldenknooppunt":
+        app: Any = schuldenknooppunt.create_app()
+        port = port or 8101
+    elif peer == "vroegsignalering":
+        app = vroegsignalering.create_app(callback_key=callback_key)
+        port = port or 8102
+    else:
+        _fail("simulate schuldenknooppunt or vroegsignalering")
+    tls: dict[str, Any] = {}
+    if cert:
+        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key) if key else None}
+        if client_ca:
+            tls |= {"ssl_ca_certs": str(client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    uvicorn.run(app, host=host, port=port, log_level="info", **tls)
 
 
 @cli.command("openapi")

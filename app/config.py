@@ -21,7 +21,6 @@ class Settings(BaseSettings):
 
     max_message_bytes: int = 64 * 1024
     max_message_depth: int = 32
-    clock_skew_seconds: int = 300
 
     routing_refresh_seconds: float = 30.0
 
@@ -45,6 +44,23 @@ class Settings(BaseSettings):
         default=60.0, description="A claimed delivery whose worker vanished is taken up again after this"
     )
     delivery_batch: int = 20
+
+    schuldenknooppunt_url: str | None = Field(
+        default=None, description="SOAP endpoint of the Schuldenknooppunt; unset: no hub traffic"
+    )
+    schuldenknooppunt_deelnemer: str = Field(
+        default="WDV", description="This service's participant code at the Schuldenknooppunt"
+    )
+    schuldenknooppunt_poll_seconds: float = 60.0
+    vroegsignalering_url: str | None = Field(
+        default=None, description="Base URL of the Vroegsignalering API, e.g. https://…/api/v1"
+    )
+    peer_client_cert: str | None = Field(default=None, description="PEM client certificate for mutual TLS")
+    peer_client_key: str | None = Field(default=None, description="PEM key of that certificate")
+    peer_ca_bundle: str | None = Field(
+        default=None, description="CA bundle that peers' certificates chain to"
+    )
+    peer_timeout_seconds: float = 15.0
 
     def runs_worker_in_process(self) -> bool:
         if self.worker_in_process is None:

@@ -2,9 +2,9 @@
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import API_VERSION
-from app.config import get_settings
+from app.config import Settings
 from app.errors import (
     InvalidMessage,
     MethodNotAllowed,
@@ -63,6 +63,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def settings_of(request: Request) -> Settings:
+    """The settings the app was created with (tests and embedders pass their own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(settings_of)]
+
+
 def wants_xml(request: Request) -> bool:
     """True when the Accept header prefers XML over JSON (by q-value, then by order)."""
     best: tuple[float, int, bool] | None = None
@@ -86,7 +95,7 @@ def wants_xml(request: Request) -> bool:
 
 async def read_body(request: Request) -> bytes:
     """The request body, refused with 413 as soon as it passes the configured limit."""
-    limit = get_settings().max_message_bytes
+    limit = settings_of(request).max_message_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"messages are limited to {limit} bytes")
@@ -108,7 +117,7 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
         mt = media_type(request.headers.get("content-type"))
         if mt != "application/json" and not mt.endswith("+json"):
             raise UnsupportedMediaType(f"send application/json, not {mt or 'nothing'}")
-        data = parse_json(body, max_depth=get_settings().max_message_depth)
+        data = parse_json(body, max_depth=settings_of(request).max_message_depth)
         try:
             return model.model_validate(data)
         except ValidationError as exc:

@@ -14,6 +14,7 @@ from app.db import create_engine, create_sessionmaker
 from app.delivery.api import router as delivery_router
 from app.http import SecurityHeaders, install_error_handlers
 from app.openapi import install_openapi
+from app.peers.api import router as peers_router
 from app.referrals.api import router as referrals_router
 from app.referrals.changes_api import router as changes_router
 from app.routing.api import router as routing_router
@@ -45,6 +46,7 @@ def create_v1() -> FastAPI:
     v1.include_router(referrals_router)
     v1.include_router(changes_router)
     v1.include_router(delivery_router)
+    v1.include_router(peers_router)
     v1.include_router(routing_router)
     install_error_handlers(v1)
     install_openapi(v1)
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.database_url)
         sessionmaker = create_sessionmaker(engine)
         for target in (app, v1):
+            target.state.settings = settings
             target.state.sessionmaker = sessionmaker
             target.state.routing = routing
         stop = asyncio.Event()

@@ -1,7 +1,8 @@
 """Sandbox organisations for integration testers: a few creditors, a few uitvoerders, coverage.
 
 All names and numbers are fictitious. Rivierenland covers Tiel and West Betuwe so testers can see
-a majority routing (PC4 4062 and 4197 cross municipal borders).
+a majority routing (PC4 4062 and 4197 cross municipal borders). The health insurer sends through
+the Schuldenknooppunt and Rotterdam works in Vroegsignalering (see `wdv simulate`).
 """
 
 from datetime import date
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.organisations import service as organisations
-from app.organisations.models import Organisatie, Rol
+from app.organisations.models import Kanaal, Organisatie, Rol
 
 SANDBOX_START = date(2024, 1, 1)
 
@@ -18,6 +19,12 @@ SCHULDEISERS = [
     {"naam": "Waterbedrijf Voorbeeld", "oin": "00000001234567890000", "soort": "Water"},
     {"naam": "Energieleverancier Voorbeeld", "kvk_nummer": "12345678", "soort": "Energie"},
     {"naam": "Woningcorporatie Voorbeeld", "kvk_nummer": "87654321", "soort": "Huur"},
+    {"naam": "Zorgverzekeraar Voorbeeld", "kvk_nummer": "11223344", "soort": "Zorg"},
+]
+# who exchanges messages through a peer system: (name, channel, address there)
+KANALEN = [
+    ("Zorgverzekeraar Voorbeeld", Kanaal.SCHULDENKNOOPPUNT, "ZVV-001"),
+    ("Schuldhulp Rotterdam Voorbeeld", Kanaal.VROEGSIGNALERING, "GM0599"),
 ]
 UITVOERDERS = [
     ("Kredietbank Amsterdam Voorbeeld", ["0363"]),

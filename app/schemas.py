@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic.alias_generators import to_camel
 
 from app.routing.service import Routering
@@ -131,10 +131,8 @@ class VerlengingsverzoekView(ApiModel):
 class Adres(ApiModel):
     """An address to route. Sent in the body so it never appears in URLs or access logs."""
 
-    model_config = ConfigDict(strict=True)
-
     postcode: str = Field(examples=["1012 LG"], max_length=10)
-    huisnummer: int = Field(ge=1, le=99999, examples=[1])
+    huisnummer: StrictInt = Field(ge=1, le=99999, examples=[1])
     huisletter: str | None = Field(default=None, pattern=r"^[A-Za-z]$")
     huisnummertoevoeging: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,4}$")
 

@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.delivery.worker import deliver_round
+from app.peers.clients import Schuldenknooppunt, peer_http_client
+from app.peers.hub import poll as poll_hub
 from app.referrals.timers import run_timers
+from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv.worker")
 
@@ -29,16 +32,31 @@ async def run_once(
 async def run_forever(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Timers every `worker_interval_seconds`, webhook deliveries every `delivery_poll_seconds`."""
-    timers_due = 0.0
-    async with httpx.AsyncClient(follow_redirects=False) as client:
+    """Timers every `worker_interval_seconds`, the Schuldenknooppunt mailbox (when configured)
+    every `schuldenknooppunt_poll_seconds`, deliveries every `delivery_poll_seconds`."""
+    timers_due = hub_due = 0.0
+    routing = RoutingCache(settings.routing_refresh_seconds)
+    async with httpx.AsyncClient(follow_redirects=False) as client, peer_http_client(settings) as peer_client:
+        hub = (
+            Schuldenknooppunt(
+                peer_client, settings.schuldenknooppunt_url, settings.schuldenknooppunt_deelnemer
+            )
+            if settings.schuldenknooppunt_url
+            else None
+        )
         while not stop.is_set():
             try:
                 if time.monotonic() >= timers_due:
                     if fired := await run_once(sessionmaker, settings):
                         logger.info("timers fired: %d", fired)
                     timers_due = time.monotonic() + settings.worker_interval_seconds
-                while await deliver_round(sessionmaker, settings, client) >= settings.delivery_batch:
+                if hub is not None and time.monotonic() >= hub_due:
+                    await poll_hub(sessionmaker, settings, hub, routing)
+                    hub_due = time.monotonic() + settings.schuldenknooppunt_poll_seconds
+                while (
+                    await deliver_round(sessionmaker, settings, client, peer_client=peer_client)
+                    >= settings.delivery_batch
+                ):
                     pass  # a full batch: more may be due right away
             except Exception:
                 logger.exception("worker round failed; trying again next round")

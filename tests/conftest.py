@@ -162,7 +162,9 @@ async def parties(sessionmaker: async_sessionmaker[AsyncSession]) -> Parties:
 
 @pytest.fixture
 async def app(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=database_url, routing_refresh_seconds=0))
+    # no background worker: tests drive timers and deliveries themselves, at the times they choose
+    settings = Settings(database_url=database_url, routing_refresh_seconds=0, worker_in_process=False)
+    application = create_app(settings)
     async with LifespanManager(application):
         yield application
 

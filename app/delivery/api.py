@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth import CurrentOrg
-from app.config import get_settings
 from app.db import SessionDep
 from app.delivery import events, service, targets
 from app.delivery.models import Abonnement, Bezorging, Uitgaand
@@ -20,7 +19,7 @@ from app.delivery.schemas import (
     Rotatie,
 )
 from app.errors import InvalidMessage, NotFound, Violation
-from app.http import json_body, openapi_json_body
+from app.http import AppSettings, json_body, openapi_json_body
 from app.openapi import problem_responses
 from app.referrals.changes import acknowledge
 
@@ -50,10 +49,11 @@ def _view(found: Abonnement) -> AbonnementView:
 async def post_abonnement(
     session: SessionDep,
     organisation: CurrentOrg,
+    settings: AppSettings,
     body: Annotated[NieuwAbonnement, Depends(json_body(NieuwAbonnement))],
 ) -> AbonnementMetSecret:
     try:
-        await targets.check(body.url, allow_local=get_settings().webhook_allow_local)
+        await targets.check(body.url, allow_local=settings.webhook_allow_local)
     except targets.TargetRefused as exc:
         raise InvalidMessage(violations=[Violation("/url", str(exc), "doel")]) from None
     found = await service.subscribe(
@@ -107,7 +107,7 @@ async def post_rotatie(abonnement_id: uuid.UUID, session: SessionDep, organisati
 )
 async def post_test(abonnement_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg) -> BezorgingView:
     found = await service.subscription(session, organisation, abonnement_id)
-    delivery = service.send_test_event(session, found, now=datetime.now(UTC))
+    delivery = await service.send_test_event(session, found, now=datetime.now(UTC))
     return _delivery_view(delivery, found)
 
 
@@ -164,10 +164,10 @@ async def post_opnieuw(
 async def get_berichten(
     session: SessionDep,
     organisation: CurrentOrg,
+    settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Berichten:
-    settings = get_settings()
     try:
         page = await service.mailbox(session, organisation, limit=limit, cursor=cursor)
     except ValueError as exc:

@@ -8,6 +8,8 @@ from standardwebhooks import Webhook
 
 from app.delivery.models import Uitgaand
 
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+
 
 def cloudevent(event: Uitgaand, *, source: str, base_url: str) -> dict[str, Any]:
     """The structured-mode CloudEvent of an outbox row: thin data, details behind `dataref`."""
@@ -40,5 +42,4 @@ def signature_headers(*, event_id: str, payload: str, secrets: list[str], now: d
         "webhook-id": event_id,
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": " ".join(signatures),
-        "content-type": "application/cloudevents+json; charset=utf-8",
     }

@@ -48,6 +48,8 @@ class Abonnement(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organisatie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"), index=True)
+    # webhook, or a peer channel (vroegsignalering, schuldenknooppunt) delivered the same way
+    soort: Mapped[str] = mapped_column(String(20), default="webhook", server_default="webhook")
     url: Mapped[str] = mapped_column(String(2000))
     # event types (the part after the prefix, e.g. "status-gewijzigd"); empty means all
     soorten: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -4,15 +4,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from app.referrals.projection import Soort
 from app.schemas import ApiModel
 
 
 class NieuwAbonnement(ApiModel):
-    model_config = ConfigDict(strict=True)
-
     url: str = Field(max_length=2000, examples=["https://zaaksysteem.example.nl/webhooks/wdv"])
     soorten: list[Soort] = Field(
         default_factory=list, description="Event types to receive (e.g. status-gewijzigd); empty for all"

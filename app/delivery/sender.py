@@ -11,7 +11,7 @@ READ_LIMIT = 4096
 
 
 async def post(
-    client: httpx.AsyncClient, url: str, *, payload: str, headers: dict[str, str], allow_local: bool
+    client: httpx.AsyncClient, url: str, *, payload: bytes, headers: dict[str, str], allow_local: bool
 ) -> Outcome:
     started = time.monotonic()
 
@@ -24,7 +24,7 @@ async def post(
         return Outcome(statuscode=None, duur_ms=elapsed(), antwoord=None, fout=str(exc))
     try:
         async with client.stream(
-            "POST", url, content=payload.encode(), headers=headers, timeout=schedule.TIMEOUT.total_seconds()
+            "POST", url, content=payload, headers=headers, timeout=schedule.TIMEOUT.total_seconds()
         ) as response:
             excerpt = bytearray()
             async for chunk in response.aiter_bytes():

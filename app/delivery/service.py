@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, tuple_
+from sqlalchemy import and_, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -84,7 +84,7 @@ def signing_secrets(found: Abonnement, now: datetime) -> list[str]:
     return [found.secret]
 
 
-def send_test_event(session: AsyncSession, found: Abonnement, *, now: datetime) -> Bezorging:
+async def send_test_event(session: AsyncSession, found: Abonnement, *, now: datetime) -> Bezorging:
     """A test event for one subscription only (not in the mailbox)."""
     if not found.actief:
         raise Conflict(f"the subscription is disabled: {found.uitgeschakeld_reden}")
@@ -101,6 +101,7 @@ def send_test_event(session: AsyncSession, found: Abonnement, *, now: datetime) 
         bevestigd_op=now,
     )
     session.add(event)
+    await session.flush()  # the delivery refers to the event
     delivery = _delivery(event, found, now)
     session.add(delivery)
     return delivery
@@ -130,23 +131,27 @@ class Page:
 
 
 def _cursor(event: Uitgaand) -> str:
-    return base64.urlsafe_b64encode(f"{event.aangemaakt_op.isoformat()}|{event.id}".encode()).decode()
+    position = f"{event.aangemaakt_op.isoformat()}|{event.volgnummer}|{event.id}"
+    return base64.urlsafe_b64encode(position.encode()).decode()
 
 
-def _after(cursor: str) -> tuple[datetime, uuid.UUID]:
+def _after(cursor: str) -> tuple[datetime, int, uuid.UUID]:
     try:
-        moment, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(moment), uuid.UUID(ident)
+        moment, volgnummer, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(moment), int(volgnummer), uuid.UUID(ident)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("not a cursor from this service") from exc
 
 
 async def mailbox(session: AsyncSession, organisatie: Organisatie, *, limit: int, cursor: str | None) -> Page:
-    """Unconfirmed events, oldest first; they keep coming back until confirmed."""
+    """Unconfirmed events, oldest first (a referral's events written at one moment in their
+    order); they keep coming back until confirmed."""
+    position = tuple_(Uitgaand.aangemaakt_op, Uitgaand.volgnummer, Uitgaand.id)
     query = select(Uitgaand).where(Uitgaand.ontvanger_id == organisatie.id, Uitgaand.bevestigd_op.is_(None))
     if cursor:
-        query = query.where(tuple_(Uitgaand.aangemaakt_op, Uitgaand.id) > tuple_(*_after(cursor)))
-    rows = list(await session.scalars(query.order_by(Uitgaand.aangemaakt_op, Uitgaand.id).limit(limit + 1)))
+        query = query.where(position > tuple_(*_after(cursor)))
+    order = (Uitgaand.aangemaakt_op, Uitgaand.volgnummer, Uitgaand.id)
+    rows = list(await session.scalars(query.order_by(*order).limit(limit + 1)))
     return Page(rows[:limit], _cursor(rows[limit - 1]) if len(rows) > limit else None)
 
 
@@ -206,10 +211,11 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         and_(Bezorging.status == "wachtend", Bezorging.volgende_poging_op <= now),
         and_(Bezorging.status == "bezig", Bezorging.geclaimd_tot < now),
     )
+    active = select(Abonnement.id).where(Abonnement.actief.is_(True))
     rows = list(
         await session.scalars(
             select(Bezorging)
-            .where(due, ~blocked)
+            .where(due, ~blocked, Bezorging.abonnement_id.in_(active))
             .order_by(Bezorging.volgende_poging_op)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Bezorging)
@@ -264,17 +270,23 @@ async def record_outcome(
     delivery.laatste_fout = outcome.fout or f"HTTP {outcome.statuscode}"
     found.falend_sinds = found.falend_sinds or now
     if outcome.statuscode == 410:
-        disable(found, "the receiver answered 410 Gone")
+        await disable(session, found, "the receiver answered 410 Gone")
     elif now - found.falend_sinds > schedule.DISABLE_AFTER:
-        disable(found, f"every delivery failed since {found.falend_sinds:%Y-%m-%d %H:%M} UTC")
+        await disable(session, found, f"every delivery failed since {found.falend_sinds:%Y-%m-%d %H:%M} UTC")
     if not found.actief or next_delay is None:
         delivery.status = "mislukt"
     else:
         delivery.status, delivery.volgende_poging_op = "wachtend", now + next_delay
 
 
-def disable(found: Abonnement, reason: str) -> None:
+async def disable(session: AsyncSession, found: Abonnement, reason: str) -> None:
+    """Stop sending to a subscription; what still waited for it becomes a failed, replayable delivery."""
     found.actief, found.uitgeschakeld_reden = False, reason
+    await session.execute(
+        update(Bezorging)
+        .where(Bezorging.abonnement_id == found.id, Bezorging.status == "wachtend")
+        .values(status="mislukt", laatste_fout=reason)
+    )
 
 
 async def failed(

@@ -1,9 +1,13 @@
-"""One round of webhook delivery: fan out new events, claim due deliveries, send, book outcomes."""
+"""One round of delivery: fan out new events, claim due deliveries, send, book the outcomes.
+
+Webhooks go out as signed CloudEvents; subscriptions of a peer channel (Vroegsignalering,
+Schuldenknooppunt) as that peer's own requests, over the mutual-TLS client.
+"""
 
 import asyncio
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,19 +16,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.delivery import events, schedule, sender, service
 from app.delivery.models import Abonnement, Bezorging, Uitgaand
+from app.peers import outbound
 from app.referrals.changes import acknowledge
 
 SEND_CONCURRENCY = 10
+WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True)
 class Job:
     delivery_id: uuid.UUID
     claimed_until: datetime
+    kanaal: str
     url: str
+    payload: bytes
+    headers: dict[str, str]
     event_id: str
-    payload: str
+    # webhook secrets to sign with when sending (peers authenticate by mutual TLS instead)
     secrets: list[str]
+    # a request that could not even be built (a peer not configured)
+    problem: str | None = None
 
 
 async def deliver_round(
@@ -32,6 +43,7 @@ async def deliver_round(
     settings: Settings,
     client: httpx.AsyncClient,
     *,
+    peer_client: httpx.AsyncClient | None = None,
     rng: random.Random | None = None,
     now: datetime | None = None,
 ) -> int:
@@ -53,17 +65,28 @@ async def deliver_round(
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def send(job: Job) -> service.Outcome:
+        if job.problem:
+            return service.Outcome(statuscode=None, duur_ms=0, antwoord=None, fout=job.problem)
         async with gate:
-            headers = events.signature_headers(
-                event_id=job.event_id, payload=job.payload, secrets=job.secrets, now=datetime.now(UTC)
-            )
-            return await sender.post(
-                client,
+            headers = dict(job.headers)
+            if job.secrets:
+                headers |= events.signature_headers(
+                    event_id=job.event_id,
+                    payload=job.payload.decode(),
+                    secrets=job.secrets,
+                    now=datetime.now(UTC),
+                )
+            via = client if job.kanaal == WEBHOOK else (peer_client or client)
+            outcome = await sender.post(
+                via,
                 job.url,
                 payload=job.payload,
                 headers=headers,
-                allow_local=settings.webhook_allow_local,
+                allow_local=settings.webhook_allow_local or job.kanaal != WEBHOOK,
             )
+        if refusal := outbound.check_reply(job.kanaal, outcome.statuscode, outcome.antwoord):
+            return replace(outcome, fout=refusal, statuscode=None if outcome.ok else outcome.statuscode)
+        return outcome
 
     outcomes = await asyncio.gather(*(send(job) for job in jobs))
     finished = now or datetime.now(UTC)
@@ -86,13 +109,27 @@ async def _job(session: AsyncSession, settings: Settings, delivery: Bezorging, n
     found = await session.get(Abonnement, delivery.abonnement_id)
     assert event is not None
     assert found is not None
-    body = events.cloudevent(event, source=settings.cloudevents_source, base_url=settings.public_base_url)
     assert delivery.geclaimd_tot is not None
-    return Job(
+    job = Job(
         delivery_id=delivery.id,
         claimed_until=delivery.geclaimd_tot,
+        kanaal=found.soort,
         url=found.url,
+        payload=b"",
+        headers={},
         event_id=str(event.id),
-        payload=events.serialise(body),
-        secrets=service.signing_secrets(found, now),
+        secrets=[],
     )
+    if found.soort == WEBHOOK:
+        body = events.cloudevent(event, source=settings.cloudevents_source, base_url=settings.public_base_url)
+        return replace(
+            job,
+            payload=events.serialise(body).encode(),
+            headers={"content-type": events.CONTENT_TYPE},
+            secrets=service.signing_secrets(found, now),
+        )
+    try:
+        request = await outbound.request_for(session, settings, found.soort, event)
+    except outbound.NotConfigured as exc:
+        return replace(job, problem=str(exc))
+    return replace(job, url=request.url, payload=request.payload, headers=request.headers)

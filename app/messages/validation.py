@@ -53,8 +53,7 @@ def read_message(kind: MessageKind, body: bytes, content_type: str | None, *, ma
             Violation(xml.pointer_to_xpath(message_spec, v.location), v.detail, v.code, xml=True)
             if is_xml
             else v
-            for check in RULES.get(kind, [])
-            for v in check(data)
+            for v in rule_violations(kind, data)
         ]
     if violations:
         raise InvalidMessage(
@@ -62,6 +61,16 @@ def read_message(kind: MessageKind, body: bytes, content_type: str | None, *, ma
             violations=violations,
         )
     return Message(data=data, is_xml=is_xml)
+
+
+def rule_violations(kind: MessageKind, data: dict[str, Any]) -> list[Violation]:
+    """The semantic rules of a schema-valid message (JSON form, located by pointer)."""
+    return [violation for check in RULES.get(kind, []) for violation in check(data)]
+
+
+def data_violations(kind: MessageKind, data: dict[str, Any]) -> list[Violation]:
+    """Schema and rules for a message the service built itself from another system's data."""
+    return list(json_violations(spec(kind), data)) or rule_violations(kind, data)
 
 
 # --- JSON ------------------------------------------------------------------------------------

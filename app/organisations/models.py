@@ -13,6 +13,16 @@ class Rol(StrEnum):
     UITVOERDER = "uitvoerder"
 
 
+class Kanaal(StrEnum):
+    """How an organisation exchanges messages: an uitvoerder receives referrals by webhook or
+    mailbox (both always available through the API), or in Vroegsignalering or through the
+    Schuldenknooppunt; a creditor sends through the API or the Schuldenknooppunt."""
+
+    API = "api"
+    VROEGSIGNALERING = "vroegsignalering"
+    SCHULDENKNOOPPUNT = "schuldenknooppunt"
+
+
 class Organisatie(Base):
     __tablename__ = "organisaties"
 
@@ -24,6 +34,10 @@ class Organisatie(Base):
     # DDAS EnumSignaalpartner, for creditors
     soort: Mapped[str | None] = mapped_column(String(40))
     aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
+    kanaal: Mapped[str] = mapped_column(String(20), default=Kanaal.API.value, server_default=Kanaal.API.value)
+    # the organisation's address on its channel: participant code at the hub, or its
+    # organisation code in Vroegsignalering
+    kanaal_adres: Mapped[str | None] = mapped_column(String(40), unique=True)
 
 
 class ApiSleutel(Base):

@@ -7,9 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import CurrentOrg, CurrentSchuldeiser
-from app.config import get_settings
 from app.db import SessionDep
-from app.http import problem_response, read_body, wants_xml
+from app.http import problem_response, read_body, settings_of, wants_xml
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import read_message
@@ -53,7 +52,7 @@ async def post_doorverwijzing(
         MessageKind.DOORVERWIJZING,
         body,
         request.headers.get("content-type"),
-        max_depth=get_settings().max_message_depth,
+        max_depth=settings_of(request).max_message_depth,
     )
     outcome = await intake.receive(
         session, schuldeiser=schuldeiser, message=message.data, routing=request.app.state.routing

@@ -9,10 +9,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import CurrentOrg
-from app.config import get_settings
 from app.db import SessionDep
 from app.errors import DuplicateBerichtId
-from app.http import read_body, wants_xml
+from app.http import read_body, settings_of, wants_xml
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import Message, read_message
@@ -54,7 +53,7 @@ async def _incoming(
         session, organisatie=organisation, referral_id=referral_id, role=role, actie=actie
     )
     message = read_message(
-        kind, body, request.headers.get("content-type"), max_depth=get_settings().max_message_depth
+        kind, body, request.headers.get("content-type"), max_depth=settings_of(request).max_message_depth
     )
     receipt, repeat = await changes.receive_once(
         session, organisatie=organisation, referral=referral, kind=kind, message=message.data

@@ -138,6 +138,7 @@ async def receive(
     message: dict[str, Any],
     routing: RoutingCache,
     now: datetime | None = None,
+    conversatie_id: uuid.UUID | None = None,
 ) -> Accepted | Rejected:
     """Take a validated Doorverwijzing (JSON form) from an authenticated creditor."""
     now = now or datetime.now(UTC)
@@ -197,6 +198,7 @@ async def receive(
         routering=routering.as_record(),
         bericht=plain(message),
         ontvangstbevestiging={},
+        conversatie_id=conversatie_id,
     )
     referral.ontvangstbevestiging = _ontvangstbevestiging(
         referral, routering=routering, uitvoerder=uitvoerder, now=now

@@ -42,6 +42,8 @@ class Doorverwijzing(Base):
     routering: Mapped[dict[str, Any]] = mapped_column(JSON)
     bericht: Mapped[dict[str, Any]] = mapped_column(JSON)
     ontvangstbevestiging: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the Schuldenknooppunt conversation the referral arrived in (answers go back in it)
+    conversatie_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # the address reported by an uitvoerder when the resident had moved (re-routing)
     actueel_adres: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -1,0 +1,106 @@
+"""The callback Vroegsignalering pushes status updates to, on behalf of the uitvoerder."""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+
+from app.auth import CurrentOrg
+from app.db import SessionDep
+from app.errors import InvalidMessage, TransitionNotAllowed
+from app.http import json_body, openapi_json_body
+from app.messages.specs import MessageKind
+from app.messages.validation import data_violations
+from app.openapi import problem_responses
+from app.organisations.models import Rol
+from app.peers import mapping
+from app.referrals import changes
+from app.schemas import ApiModel
+
+router = APIRouter(prefix="/vroegsignalering", tags=["vroegsignalering"])
+
+
+class Contactpoging(ApiModel):
+    soort: str
+    succesvol: bool
+    datum: date
+    dagdeel: str | None = None
+
+
+class Statusupdate(ApiModel):
+    """A status update of a signal, as Vroegsignalering sends it (DDAS vocabulary)."""
+
+    update_id: uuid.UUID
+    signaal_id: uuid.UUID = Field(description="The signal's ID: the doorverwijzingId")
+    tijdstip: datetime
+    status: str | None = Field(default=None, description="DDAS EnumSignaalstatus")
+    datum_opgepakt: date | None = None
+    contactpogingen: list[Contactpoging] = Field(default_factory=list)
+    resultaat: str | None = Field(default=None, description="DDAS EnumEindresultaat")
+    toelichting: str | None = Field(default=None, max_length=4000)
+
+
+class Verwerkt(ApiModel):
+    doorverwijzing_id: uuid.UUID
+    status: str
+    toegepast: int = Field(description="Statusmeldingen applied")
+    overgeslagen: list[str] = Field(description="Statuses that no longer apply (the referral is past them)")
+
+
+@router.post(
+    "/statusupdates",
+    response_model=Verwerkt,
+    summary="Receive a status update from Vroegsignalering (uitvoerder)",
+    description=(
+        "Each update becomes Statusmeldingen (contact attempts, then the signal status, then the "
+        "result), applied like the uitvoerder's own. The same update pushed again changes nothing."
+    ),
+    openapi_extra={"requestBody": openapi_json_body(Statusupdate)},
+    responses=problem_responses(400, 401, 404, 409, 413, 415),
+)
+async def post_statusupdate(
+    request: Request,
+    session: SessionDep,
+    organisation: CurrentOrg,
+    update: Annotated[Statusupdate, Depends(json_body(Statusupdate))],
+) -> Verwerkt:
+    referral = await changes.referral_as(
+        session,
+        organisatie=organisation,
+        referral_id=update.signaal_id,
+        role=Rol.UITVOERDER,
+        actie="status uit vroegsignalering",
+    )
+    sent = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    messages = mapping.statusmeldingen(
+        update.model_dump(mode="json", by_alias=True, exclude_none=True), verzonden_op=sent
+    )
+    applied, skipped = 0, []
+    for message in messages:
+        if violations := data_violations(MessageKind.STATUSMELDING, message):
+            raise InvalidMessage("the update does not map onto a valid Statusmelding", violations=violations)
+        _, repeat = await changes.receive_once(
+            session,
+            organisatie=organisation,
+            referral=referral,
+            kind=MessageKind.STATUSMELDING,
+            message=message,
+        )
+        if repeat:
+            continue
+        try:
+            await changes.report_status(
+                session,
+                uitvoerder=organisation,
+                referral=referral,
+                message=message,
+                routing=request.app.state.routing,
+            )
+            applied += 1
+        except TransitionNotAllowed:
+            skipped.append(message["status"])
+    return Verwerkt(
+        doorverwijzing_id=referral.id, status=referral.status, toegepast=applied, overgeslagen=skipped
+    )

@@ -1,0 +1,55 @@
+"""Putting an organisation on a channel: its address there and the subscription that carries
+its events to the peer (delivered, retried and replayed like a webhook)."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.delivery.models import Abonnement
+from app.delivery.service import new_secret
+from app.organisations.models import Kanaal, Organisatie, Rol
+from app.peers.outbound import subscription_defaults
+
+ALLOWED = {
+    Rol.UITVOERDER: {Kanaal.API, Kanaal.VROEGSIGNALERING},
+    Rol.SCHULDEISER: {Kanaal.API, Kanaal.SCHULDENKNOOPPUNT},
+}
+
+
+async def set_channel(
+    session: AsyncSession,
+    *,
+    organisatie: Organisatie,
+    kanaal: Kanaal,
+    adres: str | None,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    rol = Rol(organisatie.rol)
+    if kanaal not in ALLOWED[rol]:
+        raise ValueError(f"a {rol.value} can use {', '.join(sorted(k.value for k in ALLOWED[rol]))}")
+    if kanaal is not Kanaal.API and not adres:
+        raise ValueError(f"the {kanaal.value} channel needs the organisation's address there (--adres)")
+    organisatie.kanaal = kanaal.value
+    organisatie.kanaal_adres = adres if kanaal is not Kanaal.API else None
+    await session.execute(
+        delete(Abonnement).where(Abonnement.organisatie_id == organisatie.id, Abonnement.soort != "webhook")
+    )
+    if kanaal is not Kanaal.API:
+        url, soorten = subscription_defaults(kanaal, settings)
+        session.add(
+            Abonnement(
+                id=uuid.uuid4(),
+                organisatie_id=organisatie.id,
+                soort=kanaal.value,
+                url=url,
+                soorten=soorten,
+                secret=new_secret(),
+                actief=True,
+                aangemaakt_op=now,
+            )
+        )
+    await session.flush()

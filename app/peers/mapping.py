@@ -1,0 +1,93 @@
+"""Translations between this service's messages and Vroegsignalering's DDAS vocabulary (pure)."""
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from app.referrals.lifecycle import Status
+
+OPGEPAKT = "Opgepakt"
+NOG_NIET_OPGEPAKT = "Nog niet opgepakt"
+GEEN_CONTACT = "Definitief geen contact kunnen krijgen"
+UPDATE_NAMESPACE = uuid.UUID("0b7f3c6e-5d1a-4f0e-9c2b-8a4d6e1f7a93")
+
+
+def signaal(
+    *,
+    referral_id: uuid.UUID,
+    bericht: dict[str, Any],
+    adres: dict[str, Any],
+    gemeentecode: str,
+    signaaldatum: str,
+    callback: str,
+) -> dict[str, Any]:
+    """The warm referral as a Vroegsignalering signal (DDAS names, warmeOverdracht = true)."""
+    inwoner, achterstand = bericht["inwoner"], bericht["achterstand"]
+    client: dict[str, Any] = {
+        key: inwoner[key]
+        for key in (
+            "burgerservicenummer",
+            "geslachtsaanduiding",
+            "geboortedatum",
+            "voorletters",
+            "voorvoegsel",
+        )
+        if key in inwoner
+    }
+    client["achternaam"] = inwoner["achternaam"]
+    client["postcode"] = adres["postcode"].replace(" ", "").upper()
+    client["huisnummer"] = str(adres["huisnummer"])  # DDAS carries it as text
+    client |= {
+        key: adres[key]
+        for key in ("huisletter", "huisnummertoevoeging", "straatnaam", "woonplaats")
+        if key in adres
+    }
+    client |= {key: value for key, value in inwoner.get("contact", {}).items()}
+    signal: dict[str, Any] = {
+        "ID": str(referral_id),
+        "warmeOverdracht": True,
+        "crisissignaal": bericht["crisissignaal"],
+        # DDAS counts whole euros
+        "bedrag": int(Decimal(str(achterstand["bedrag"])).quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+        "signaaldatum": signaaldatum,
+        "signaalpartner": {"type": bericht["schuldeiser"]["soort"], "naam": bericht["schuldeiser"]["naam"]},
+        "gemeentecode": gemeentecode,
+        "client": client,
+        "statusCallback": callback,
+    }
+    if "ontstaansdatum" in achterstand:
+        signal["ontstaansdatum"] = achterstand["ontstaansdatum"]
+    if "toelichting" in bericht:
+        signal["toelichting"] = bericht["toelichting"]
+    return signal
+
+
+def statusmeldingen(update: dict[str, Any], *, verzonden_op: str) -> list[dict[str, Any]]:
+    """A Vroegsignalering status update as Statusmeldingen, in the order to apply them: contact
+    attempts first, then the signal status, then the end result. Their berichtIds derive from
+    the update's id, so a pushed-again update is recognised."""
+    update_id = update["updateId"]
+    messages: list[dict[str, Any]] = []
+
+    def add(**content: Any) -> None:
+        bericht_id = uuid.uuid5(UPDATE_NAMESPACE, f"{update_id}:{len(messages)}")
+        messages.append({"berichtId": str(bericht_id), "verzondenOp": verzonden_op, **content})
+
+    note = {"interneToelichting": update["toelichting"]} if update.get("toelichting") else {}
+    for attempt in update.get("contactpogingen", []):
+        poging = {"soort": attempt["soort"], "bereikt": attempt["succesvol"], "datum": attempt["datum"]}
+        if "dagdeel" in attempt:
+            poging["dagdeel"] = attempt["dagdeel"]
+        add(contactpoging=poging)
+    status = update.get("status")
+    if status == OPGEPAKT:
+        add(status=Status.OPGEPAKT.value)
+    elif status and status != NOG_NIET_OPGEPAKT:
+        add(status=Status.NIET_OPGEPAKT.value, reden=status, **note)
+        note = {}
+    resultaat = update.get("resultaat")
+    if resultaat == GEEN_CONTACT:
+        add(status=Status.NIET_BEREIKT.value, **note)
+    elif resultaat:
+        add(status=Status.AFGESLOTEN.value, eindresultaat=resultaat, **note)
+    return messages
