@@ -5,13 +5,15 @@ a majority routing (PC4 4062 and 4197 cross municipal borders). The health insur
 the Schuldenknooppunt and Rotterdam works in Vroegsignalering (see `wdv simulate`).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import get_settings
 from app.organisations import service as organisations
 from app.organisations.models import Kanaal, Organisatie, Rol
+from app.peers.channels import set_channel
 
 SANDBOX_START = date(2024, 1, 1)
 
@@ -48,6 +50,16 @@ async def set_up(session: AsyncSession) -> list[tuple[Organisatie, str]]:
                 session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=SANDBOX_START
             )
         created.append(organisation)
+    for naam, kanaal, adres in KANALEN:
+        organisation = next(o for o in created if o.naam == naam)
+        await set_channel(
+            session,
+            organisatie=organisation,
+            kanaal=kanaal,
+            adres=adres,
+            settings=get_settings(),
+            now=datetime.now(UTC),
+        )
     return [
         (
             organisation,

@@ -73,7 +73,8 @@ async def post_statusupdate(
         role=Rol.UITVOERDER,
         actie="status uit vroegsignalering",
     )
-    sent = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    # the update's own moment, so the same update pushed again gives the same messages
+    sent = update.tijdstip.astimezone(UTC).isoformat().replace("+00:00", "Z")
     messages = mapping.statusmeldingen(
         update.model_dump(mode="json", by_alias=True, exclude_none=True), verzonden_op=sent
     )

@@ -63,9 +63,9 @@ def signaal(
 
 
 def statusmeldingen(update: dict[str, Any], *, verzonden_op: str) -> list[dict[str, Any]]:
-    """A Vroegsignalering status update as Statusmeldingen, in the order to apply them: contact
-    attempts first, then the signal status, then the end result. Their berichtIds derive from
-    the update's id, so a pushed-again update is recognised."""
+    """A Vroegsignalering status update as Statusmeldingen, in the order of the lifecycle: taken
+    up, contact attempts, not taken up, the end result (the internal note goes with the last).
+    Their berichtIds derive from the update's id, so a pushed-again update is recognised."""
     update_id = update["updateId"]
     messages: list[dict[str, Any]] = []
 
@@ -73,21 +73,21 @@ def statusmeldingen(update: dict[str, Any], *, verzonden_op: str) -> list[dict[s
         bericht_id = uuid.uuid5(UPDATE_NAMESPACE, f"{update_id}:{len(messages)}")
         messages.append({"berichtId": str(bericht_id), "verzondenOp": verzonden_op, **content})
 
-    note = {"interneToelichting": update["toelichting"]} if update.get("toelichting") else {}
+    status = update.get("status")
+    if status == OPGEPAKT:  # taking a signal up comes before contacting the person
+        add(status=Status.OPGEPAKT.value)
     for attempt in update.get("contactpogingen", []):
         poging = {"soort": attempt["soort"], "bereikt": attempt["succesvol"], "datum": attempt["datum"]}
         if "dagdeel" in attempt:
             poging["dagdeel"] = attempt["dagdeel"]
         add(contactpoging=poging)
-    status = update.get("status")
-    if status == OPGEPAKT:
-        add(status=Status.OPGEPAKT.value)
-    elif status and status != NOG_NIET_OPGEPAKT:
-        add(status=Status.NIET_OPGEPAKT.value, reden=status, **note)
-        note = {}
+    if status and status not in (OPGEPAKT, NOG_NIET_OPGEPAKT):
+        add(status=Status.NIET_OPGEPAKT.value, reden=status)
     resultaat = update.get("resultaat")
     if resultaat == GEEN_CONTACT:
-        add(status=Status.NIET_BEREIKT.value, **note)
+        add(status=Status.NIET_BEREIKT.value)
     elif resultaat:
-        add(status=Status.AFGESLOTEN.value, eindresultaat=resultaat, **note)
+        add(status=Status.AFGESLOTEN.value, eindresultaat=resultaat)
+    if messages and update.get("toelichting"):
+        messages[-1]["interneToelichting"] = update["toelichting"]
     return messages
