@@ -1,11 +1,11 @@
 """The callback Vroegsignalering pushes status updates to, on behalf of the uitvoerder."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from app.auth import CurrentOrg
 from app.db import SessionDep
@@ -34,7 +34,7 @@ class Statusupdate(ApiModel):
 
     update_id: uuid.UUID
     signaal_id: uuid.UUID = Field(description="The signal's ID: the doorverwijzingId")
-    tijdstip: datetime
+    tijdstip: AwareDatetime
     status: str | None = Field(default=None, description="DDAS EnumSignaalstatus")
     datum_opgepakt: date | None = None
     contactpogingen: list[Contactpoging] = Field(default_factory=list)
