@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clocks
@@ -17,7 +16,6 @@ from app.delivery.models import Uitgaand
 from app.errors import (
     Conflict,
     DuplicateBerichtId,
-    ExtensionPending,
     InvalidMessage,
     NotFound,
     TransitionNotAllowed,
@@ -30,7 +28,7 @@ from app.organisations.models import Organisatie, Rol
 from app.organisations.service import uitvoerder_for
 from app.referrals import access, history, lifecycle
 from app.referrals.lifecycle import Status
-from app.referrals.models import Doorverwijzing, OntvangenBericht, Verlengingsverzoek
+from app.referrals.models import Doorverwijzing, OntvangenBericht
 from app.referrals.projection import Soort
 from app.routing.postcode import normalise
 from app.routing.service import RoutingCache
@@ -96,15 +94,6 @@ async def receive_once(
     return receipt, False
 
 
-async def extension(
-    session: AsyncSession, referral: Doorverwijzing, verzoek_id: uuid.UUID | None
-) -> Verlengingsverzoek:
-    request = await session.get(Verlengingsverzoek, verzoek_id) if verzoek_id else None
-    if request is None or request.doorverwijzing_id != referral.id:
-        raise NotFound("no extension request with this id for this referral")
-    return request
-
-
 def _check_transition(referral: Doorverwijzing, target: Status) -> Status:
     current = Status(referral.status)
     if not lifecycle.can_move(current, target):
@@ -133,14 +122,7 @@ def _move(referral: Doorverwijzing, target: Status, *, day: date, now: datetime)
     return current.value
 
 
-def _check_after_hold(referral: Doorverwijzing, day: date, location: str, is_xml: bool) -> None:
-    """A new end of the collection hold must lie after the current one."""
-    if day <= referral.incassostop_tot:
-        detail = f"must be after the current incassostopTot {referral.incassostop_tot}"
-        raise InvalidMessage(violations=[Violation(location, detail, "na-incassostop", xml=is_xml)])
-
-
-def _ensure_open(referral: Doorverwijzing) -> None:
+def ensure_open(referral: Doorverwijzing) -> None:
     if not referral.is_open:
         raise TransitionNotAllowed(
             f"the referral is closed ({referral.status}) and never changes again",
@@ -161,7 +143,7 @@ async def report_status(
     """A Statusmelding: a contact attempt, a status, or both (the attempt is recorded first)."""
     now = now or datetime.now(UTC)
     day = clocks.ontvangstdag(now)
-    _ensure_open(referral)
+    ensure_open(referral)
     note = {"interneToelichting": message["interneToelichting"]} if "interneToelichting" in message else {}
     target = Status(message["status"]) if "status" in message else None
 
@@ -314,89 +296,6 @@ def report_payment_recovery(
         actor_id=schuldeiser.id,
         gegevens={k: message[k] for k in ("soort", "datum", "toelichting") if k in message},
     )
-
-
-async def request_extension(
-    session: AsyncSession,
-    *,
-    uitvoerder: Organisatie,
-    referral: Doorverwijzing,
-    message: dict[str, Any],
-    is_xml: bool,
-    now: datetime | None = None,
-) -> Verlengingsverzoek:
-    """A Verlengingsverzoek: the uitvoerder asks for a later end of the collection hold."""
-    now = now or datetime.now(UTC)
-    _ensure_open(referral)
-    gevraagd_tot = date.fromisoformat(message["gevraagdTot"])
-    _check_after_hold(
-        referral, gevraagd_tot, "/verlengingsverzoek/gevraagdTot" if is_xml else "/gevraagdTot", is_xml
-    )
-    if await session.scalar(
-        select(Verlengingsverzoek.id).where(
-            Verlengingsverzoek.doorverwijzing_id == referral.id, Verlengingsverzoek.status == "open"
-        )
-    ):
-        raise ExtensionPending("wait for the creditor's answer to the earlier request")
-    request = Verlengingsverzoek(
-        id=uuid.uuid4(),
-        doorverwijzing_id=referral.id,
-        gevraagd_tot=gevraagd_tot,
-        motivering=message.get("motivering"),
-        gevraagd_op=now,
-        status="open",
-    )
-    session.add(request)
-    history.record(
-        session,
-        referral,
-        soort=Soort.VERLENGING_GEVRAAGD,
-        now=now,
-        actor_id=uitvoerder.id,
-        gegevens={"verzoekId": str(request.id), "gevraagdTot": message["gevraagdTot"]}
-        | ({"motivering": request.motivering} if request.motivering else {}),
-    )
-    return request
-
-
-async def answer_extension(
-    session: AsyncSession,
-    *,
-    schuldeiser: Organisatie,
-    referral: Doorverwijzing,
-    verzoek_id: uuid.UUID,
-    message: dict[str, Any],
-    is_xml: bool,
-    now: datetime | None = None,
-) -> Verlengingsverzoek:
-    """A Verlengingsantwoord: the creditor agrees (the hold moves) or refuses."""
-    now = now or datetime.now(UTC)
-    _ensure_open(referral)
-    request = await extension(session, referral, verzoek_id)
-    if request.status != "open":
-        raise Conflict(f"this extension request was already answered ({request.status})")
-    details: dict[str, Any] = {"verzoekId": str(request.id), "akkoord": message["akkoord"]}
-    if message["akkoord"]:
-        einde = date.fromisoformat(message.get("nieuweEinddatum") or request.gevraagd_tot.isoformat())
-        location = "/verlengingsantwoord/nieuweEinddatum" if is_xml else "/nieuweEinddatum"
-        _check_after_hold(referral, einde, location, is_xml)
-        referral.incassostop_tot = einde
-        referral.incassostop_herinnerd_op = referral.incassostop_verlopen_op = None
-        request.nieuwe_einddatum = einde
-        details["nieuweEinddatum"] = einde.isoformat()
-    request.status = "akkoord" if message["akkoord"] else "afgewezen"
-    request.beantwoord_op = now
-    if "toelichting" in message:
-        details["toelichting"] = message["toelichting"]
-    history.record(
-        session,
-        referral,
-        soort=Soort.VERLENGING_BEANTWOORD,
-        now=now,
-        actor_id=schuldeiser.id,
-        gegevens=details,
-    )
-    return request
 
 
 async def acknowledge(session: AsyncSession, event: Uitgaand, *, now: datetime) -> None:

@@ -17,7 +17,7 @@ from app.messages.specs import MessageKind, spec
 from app.messages.validation import Message, read_message
 from app.openapi import message_request_body, problem_responses
 from app.organisations.models import Organisatie, Rol
-from app.referrals import access, changes, views
+from app.referrals import access, changes, extension, views
 from app.referrals.models import Doorverwijzing, OntvangenBericht
 from app.schemas import DoorverwijzingView, Tijdlijn, VerlengingsverzoekView
 
@@ -202,20 +202,20 @@ async def post_verlengingsverzoek(
         actie="verlenging vragen",
     )
     if incoming.repeat:
-        extension = await changes.extension(session, incoming.referral, incoming.receipt.resultaat_id)
+        verzoek = await extension.extension(session, incoming.referral, incoming.receipt.resultaat_id)
     else:
-        extension = await changes.request_extension(
+        verzoek = await extension.request_extension(
             session,
             uitvoerder=organisation,
             referral=incoming.referral,
             message=incoming.message.data,
             is_xml=incoming.message.is_xml,
         )
-        incoming.receipt.resultaat_id = extension.id
+        incoming.receipt.resultaat_id = verzoek.id
     response.headers["Location"] = (
-        f"/v1/doorverwijzingen/{doorverwijzing_id}/verlengingsverzoeken/{extension.id}"
+        f"/v1/doorverwijzingen/{doorverwijzing_id}/verlengingsverzoeken/{verzoek.id}"
     )
-    return views.extension_view(extension)
+    return views.extension_view(verzoek)
 
 
 @router.get(
@@ -228,7 +228,7 @@ async def get_verlengingsverzoek(
     doorverwijzing_id: uuid.UUID, verzoek_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
 ) -> VerlengingsverzoekView:
     referral = await access.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
-    return views.extension_view(await changes.extension(session, referral, verzoek_id))
+    return views.extension_view(await extension.extension(session, referral, verzoek_id))
 
 
 @router.post(
@@ -261,9 +261,9 @@ async def post_verlengingsantwoord(
     if incoming.repeat:
         if incoming.receipt.resultaat_id != verzoek_id:
             raise DuplicateBerichtId("this berichtId already answered another extension request")
-        return views.extension_view(await changes.extension(session, incoming.referral, verzoek_id))
+        return views.extension_view(await extension.extension(session, incoming.referral, verzoek_id))
     incoming.receipt.resultaat_id = verzoek_id
-    answered = await changes.answer_extension(
+    answered = await extension.answer_extension(
         session,
         schuldeiser=organisation,
         referral=incoming.referral,
