@@ -344,14 +344,18 @@ def deliveries_replay(
 
     async def work(session: AsyncSession) -> int:
         now = datetime.now(UTC)
-        chosen = [
-            d for d, _ in await delivery.failed(session, None) if replay_all or str(d.id) in (ids or [])
-        ]
+        failed = {str(d.id): d for d, _ in await delivery.failed(session, None)}
+        if unknown := sorted(set(ids or []) - set(failed)):
+            raise ValueError(f"not failed deliveries: {', '.join(unknown)}")
+        chosen = list(failed.values()) if replay_all else [failed[i] for i in ids or []]
         for item in chosen:
             await delivery.replay(session, item, now=now)
         return len(chosen)
 
-    typer.echo(f"replaying {_in_transaction(work)} deliveries")
+    try:
+        typer.echo(f"replaying {_in_transaction(work)} deliveries")
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 @cli.command("worker")

@@ -1,5 +1,6 @@
 """Sending one webhook over HTTP: outside any transaction, bounded in time and in what is read."""
 
+import asyncio
 import time
 
 import httpx
@@ -22,16 +23,19 @@ async def post(
         await targets.check(url, allow_local=allow_local)
     except targets.TargetRefused as exc:
         return Outcome(statuscode=None, duur_ms=elapsed(), antwoord=None, fout=str(exc))
+    limit = schedule.TIMEOUT.total_seconds()
     try:
-        async with client.stream(
-            "POST", url, content=payload, headers=headers, timeout=schedule.TIMEOUT.total_seconds()
-        ) as response:
+        # the whole exchange is bounded, not each read: a receiver trickling bytes is cut off too
+        async with (
+            asyncio.timeout(limit),
+            client.stream("POST", url, content=payload, headers=headers, timeout=limit) as response,
+        ):
             excerpt = bytearray()
             async for chunk in response.aiter_bytes():
                 excerpt.extend(chunk)
                 if len(excerpt) >= READ_LIMIT:
                     break
-    except httpx.TimeoutException:
+    except (httpx.TimeoutException, TimeoutError):
         return Outcome(None, elapsed(), None, f"no answer within {schedule.TIMEOUT.total_seconds():.0f} s")
     except httpx.HTTPError as exc:
         return Outcome(None, elapsed(), None, f"{type(exc).__name__}: {exc}"[:500])

@@ -138,7 +138,10 @@ def _cursor(event: Uitgaand) -> str:
 def _after(cursor: str) -> tuple[datetime, int, uuid.UUID]:
     try:
         moment, volgnummer, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(moment), int(volgnummer), uuid.UUID(ident)
+        position = datetime.fromisoformat(moment), int(volgnummer), uuid.UUID(ident)
+        if position[0].tzinfo is None or not 0 <= position[1] < 2**31:
+            raise ValueError("out of range")
+        return position
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("not a cursor from this service") from exc
 
@@ -206,6 +209,10 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         earlier.doorverwijzing_id == Bezorging.doorverwijzing_id,
         earlier.volgnummer < Bezorging.volgnummer,
         earlier.status.in_(("wachtend", "bezig")),
+    ) | exists().where(  # an earlier event of the referral not yet turned into deliveries
+        Uitgaand.doorverwijzing_id == Bezorging.doorverwijzing_id,
+        Uitgaand.volgnummer < Bezorging.volgnummer,
+        Uitgaand.verdeeld.is_(False),
     )
     due = or_(
         and_(Bezorging.status == "wachtend", Bezorging.volgende_poging_op <= now),
@@ -284,7 +291,7 @@ async def disable(session: AsyncSession, found: Abonnement, reason: str) -> None
     found.actief, found.uitgeschakeld_reden = False, reason
     await session.execute(
         update(Bezorging)
-        .where(Bezorging.abonnement_id == found.id, Bezorging.status == "wachtend")
+        .where(Bezorging.abonnement_id == found.id, Bezorging.status.in_(("wachtend", "bezig")))
         .values(status="mislukt", laatste_fout=reason)
     )
 

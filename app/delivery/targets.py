@@ -25,15 +25,12 @@ def check_syntax(url: str, *, allow_local: bool) -> str:
 
 
 def is_public(address: str) -> bool:
+    """Globally routable unicast only: no private, loopback, link-local, shared (100.64/10) or
+    reserved ranges, whichever way the address is written (also IPv4 inside IPv6)."""
     ip = ipaddress.ip_address(address)
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 async def check(url: str, *, allow_local: bool) -> None:
