@@ -101,6 +101,7 @@ async def post_statusmelding(
             referral=incoming.referral,
             message=incoming.message.data,
             routing=request.app.state.routing,
+            is_xml=incoming.message.is_xml,
         )
     return await views.referral_view(session, organisation, incoming.referral)
 
