@@ -6,7 +6,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint openapi openapi-check bench clean
+.PHONY: help run run-peers test lint openapi openapi-check bench clean
+
+PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_URL=http://127.0.0.1:8102/api/v1 \
+	SCHULDENKNOOPPUNT_POLL_SECONDS=2 PUBLIC_BASE_URL=http://$(HOST):$(PORT)
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,6 +25,16 @@ run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox dat
 	$(BIN)/wdv sandbox
 	@echo "API docs: http://$(HOST):$(PORT)/v1/docs"
 	WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+
+run-peers: $(BIN)/wdv ## like run, with the Schuldenknooppunt (:8101) and Vroegsignalering (:8102) simulators
+	$(BIN)/wdv db upgrade
+	$(BIN)/wdv sandbox
+	@key=$$($(BIN)/wdv key create "Schuldhulp Rotterdam Voorbeeld" --omschrijving simulator); \
+	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
+	$(BIN)/wdv simulate schuldenknooppunt --port 8101 & \
+	$(BIN)/wdv simulate vroegsignalering --port 8102 --callback-key "$$key" & \
+	echo "API docs: http://$(HOST):$(PORT)/v1/docs; simulators: hub :8101, Vroegsignalering :8102"; \
+	$(PEER_ENV) WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
 
 test: $(BIN)/wdv ## install and run the tests (SQLite, and PostgreSQL when reachable), ruff, mypy, OpenAPI drift
 	$(BIN)/ruff check app tests benchmarks migrations
