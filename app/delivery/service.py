@@ -244,7 +244,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.statuscode is not None and 200 <= self.statuscode < 300
+        return self.statuscode is not None and 200 <= self.statuscode < 300 and self.fout is None
 
 
 async def record_outcome(

@@ -84,8 +84,11 @@ async def deliver_round(
                 headers=headers,
                 allow_local=settings.webhook_allow_local or job.kanaal != WEBHOOK,
             )
-        if refusal := outbound.check_reply(job.kanaal, outcome.statuscode, outcome.antwoord):
-            return replace(outcome, fout=refusal, statuscode=None if outcome.ok else outcome.statuscode)
+        if job.kanaal != WEBHOOK and (
+            refusal := outbound.check_reply(job.kanaal, outcome.statuscode, outcome.antwoord)
+        ):
+            # a refusal dressed as success is no success: the attempt fails with the reason
+            return replace(outcome, fout=refusal)
         return outcome
 
     outcomes = await asyncio.gather(*(send(job) for job in jobs))

@@ -101,7 +101,7 @@ async def post_statusupdate(
             )
             applied += 1
         except TransitionNotAllowed:
-            skipped.append(message["status"])
+            skipped.append(message.get("status", "contactpoging"))
     return Verwerkt(
         doorverwijzing_id=referral.id, status=referral.status, toegepast=applied, overgeslagen=skipped
     )

@@ -42,7 +42,10 @@ class Schuldenknooppunt:
         response = await self.client.post(
             self.url, content=soap.envelope(body), headers=soap_headers(operation)
         )
-        _, content = soap.parse(response.content)  # a Fault raises, whatever the status code
+        try:
+            _, content = soap.parse(response.content)  # a Fault raises, whatever the status code
+        except soap.MalformedReply as exc:
+            raise soap.MalformedReply(f"HTTP {response.status_code}: {exc}") from exc
         if response.status_code != 200:
             raise soap.MalformedReply(f"HTTP {response.status_code} without a SOAP Fault")
         if content.tag != f"{{{soap.SKN}}}{operation}Antwoord":

@@ -14,19 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.delivery.models import Uitgaand
-from app.errors import ProblemError
+from app.errors import NotFound, ProblemError
 from app.messages.specs import MessageKind
 from app.messages.validation import read_message
 from app.organisations.models import Kanaal, Organisatie, Rol
 from app.peers.clients import Opgehaald, Schuldenknooppunt
-from app.referrals import intake
+from app.peers.soap import Berichtkop
+from app.referrals import changes, intake
 from app.referrals.history import EVENT_TYPE_PREFIX
+from app.referrals.models import Doorverwijzing
 from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv.peers")
 ANTWOORD_NAMESPACE = uuid.UUID("9d2f6a10-7c4e-4b83-a1d5-3e8f0c2b6a47")
 ONTVANGSTBEVESTIGING = EVENT_TYPE_PREFIX + "ontvangstbevestiging"
 FOUTBERICHT = EVENT_TYPE_PREFIX + "foutbericht"
+TERUGMELDING = EVENT_TYPE_PREFIX + "terugmelding"
 
 
 async def poll(
@@ -65,17 +68,17 @@ async def take_in(session: AsyncSession, fetched: Opgehaald, *, routing: Routing
     if await session.get(Uitgaand, answer_id) is not None:
         return True  # taken in before; only the confirmation was lost
     now = datetime.now(UTC)
+    if kop.berichtsoort in ("intrekking", "betalingsherstel"):
+        try:
+            await _follow_up(session, creditor, fetched, answer_id=answer_id, now=now)
+        except ProblemError as refused:
+            _answer_problem(session, creditor, answer_id, kop, now, refused)
+        return True
     if kop.berichtsoort != "doorverwijzing":
-        _answer_problem(
-            session,
-            creditor,
-            answer_id,
-            kop.conversatie_id,
-            now,
-            ProblemError(
-                f"berichtsoort {kop.berichtsoort} is not taken in through the Schuldenknooppunt", status=422
-            ),
+        unsupported = ProblemError(
+            f"berichtsoort {kop.berichtsoort} is not taken in from the hub", status=422
         )
+        _answer_problem(session, creditor, answer_id, kop, now, unsupported)
         return True
     try:
         message = read_message(
@@ -89,10 +92,10 @@ async def take_in(session: AsyncSession, fetched: Opgehaald, *, routing: Routing
             conversatie_id=kop.conversatie_id,
         )
     except ProblemError as problem:
-        _answer_problem(session, creditor, answer_id, kop.conversatie_id, now, problem)
+        _answer_problem(session, creditor, answer_id, kop, now, problem)
         return True
     if isinstance(outcome, intake.Rejected):
-        _answer_problem(session, creditor, answer_id, kop.conversatie_id, now, outcome.error)
+        _answer_problem(session, creditor, answer_id, kop, now, outcome.error)
     elif not outcome.replayed:
         referral = outcome.referral
         _queue(
@@ -112,14 +115,63 @@ def _answer_problem(
     session: AsyncSession,
     creditor: Organisatie,
     answer_id: uuid.UUID,
-    conversatie_id: uuid.UUID,
+    kop: Berichtkop,
     now: datetime,
     problem: ProblemError,
 ) -> None:
-    body = problem.problem()
-    body.setdefault("instance", f"urn:uuid:{answer_id}")
+    """A Foutbericht whose `instance` names the refused message."""
+    body = problem.problem(instance=f"urn:uuid:{kop.bericht_id}")
     _queue(
-        session, creditor, answer_id, now, FOUTBERICHT, body, conversatie_id=conversatie_id, referral_id=None
+        session,
+        creditor,
+        answer_id,
+        now,
+        FOUTBERICHT,
+        body,
+        conversatie_id=kop.conversatie_id,
+        referral_id=None,
+    )
+
+
+async def _follow_up(
+    session: AsyncSession, creditor: Organisatie, fetched: Opgehaald, *, answer_id: uuid.UUID, now: datetime
+) -> None:
+    """An Intrekking or Betalingsherstel in the conversation of one of the creditor's referrals.
+
+    A withdrawal is answered with a Terugmelding; payment recovery changes no state and is not answered.
+    """
+    kop = fetched.kop
+    referral = await session.scalar(
+        select(Doorverwijzing)
+        .where(
+            Doorverwijzing.conversatie_id == kop.conversatie_id, Doorverwijzing.schuldeiser_id == creditor.id
+        )
+        .with_for_update()
+    )
+    if referral is None:
+        raise NotFound("no referral of this creditor in this conversation")
+    kind = MessageKind.INTREKKING if kop.berichtsoort == "intrekking" else MessageKind.BETALINGSHERSTEL
+    message = read_message(kind, etree.tostring(fetched.inhoud), "application/xml", max_depth=32)
+    _, repeat = await changes.receive_once(
+        session, organisatie=creditor, referral=referral, kind=kind, message=message.data
+    )
+    if repeat:
+        return
+    if kind is MessageKind.BETALINGSHERSTEL:
+        changes.report_payment_recovery(
+            session, schuldeiser=creditor, referral=referral, message=message.data
+        )
+        return
+    changes.withdraw(session, schuldeiser=creditor, referral=referral, message=message.data)
+    _queue(
+        session,
+        creditor,
+        answer_id,
+        now,
+        TERUGMELDING,
+        {},
+        conversatie_id=kop.conversatie_id,
+        referral_id=referral.id,
     )
 
 

@@ -32,7 +32,7 @@ CONVERSATIE_NAMESPACE = uuid.UUID("4c8e1b7a-2f5d-4a96-8e3c-1d7b9f0a6c25")
 
 VROEGSIGNALERING_SOORTEN = [Soort.ONTVANGEN.value, Soort.INGETROKKEN.value]
 SCHULDENKNOOPPUNT_SOORTEN = sorted(
-    {s.value for s in CREDITOR_EVENTS} | {"ontvangstbevestiging", "foutbericht"}
+    {s.value for s in CREDITOR_EVENTS} | {"ontvangstbevestiging", "foutbericht", "terugmelding"}
 )
 
 
@@ -61,13 +61,27 @@ async def request_for(session: AsyncSession, settings: Settings, kanaal: str, ev
 
 
 def check_reply(kanaal: str, status: int | None, body: str | None) -> str | None:
-    """Why a peer's 2xx answer is still a failure (a SOAP reply that is not an acceptance)."""
-    if kanaal != Kanaal.SCHULDENKNOOPPUNT or status is None or not 200 <= status < 300:
+    """What went wrong with a peer's answer beyond its status code, or None when it is accepted:
+    a SOAP Fault (at any status), a hub reply that is no acceptance, or a 2xx from Vroegsignalering
+    that is not its JSON answer (a proxy's page, say)."""
+    if status is None:
         return None
-    try:
-        accepted((body or "").encode())
-    except (soap.SoapFault, soap.MalformedReply) as exc:
-        return str(exc)[:500]
+    success = 200 <= status < 300
+    if kanaal == Kanaal.SCHULDENKNOOPPUNT:
+        try:
+            accepted((body or "").encode())
+        except soap.SoapFault as exc:
+            return str(exc)[:500]
+        except soap.MalformedReply as exc:
+            return str(exc)[:500] if success else None
+        return None
+    if success and status != 204:
+        try:
+            answer = json.loads(body or "")
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            return f"HTTP {status} without the JSON answer of Vroegsignalering"
     return None
 
 

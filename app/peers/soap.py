@@ -70,13 +70,16 @@ class Berichtkop:
             return str(value).strip()
 
         try:
+            verzonden_op = datetime.fromisoformat(text("verzondenOp").replace("Z", "+00:00"))
+            if verzonden_op.tzinfo is None:
+                raise ValueError("verzondenOp needs Z or an offset")
             return cls(
                 afzender=text("afzender"),
                 ontvanger=text("ontvanger"),
                 berichtsoort=text("berichtsoort"),
                 bericht_id=uuid.UUID(text("berichtId")),
                 conversatie_id=uuid.UUID(text("conversatieReferentienummer")),
-                verzonden_op=datetime.fromisoformat(text("verzondenOp").replace("Z", "+00:00")),
+                verzonden_op=verzonden_op,
             )
         except ValueError as exc:
             raise MalformedReply(f"berichtkop: {exc}") from exc
