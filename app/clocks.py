@@ -66,5 +66,10 @@ def contact_uiterlijk(ontvangen: date) -> date:
     return werkdagen_na(ontvangen, CONTACT_WERKDAGEN)
 
 
+def utc_text(moment: datetime) -> str:
+    """A moment as the API writes it: ISO 8601 in UTC with `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def vandaag(now: datetime | None = None) -> date:
     return ontvangstdag(now or datetime.now(UTC))

@@ -69,10 +69,11 @@ class Klokken(ApiModel):
         description="First contact attempt on or before contactUiterlijk; false once that passed "
         "without one; null while it can still be kept"
     )
-    werkdagen_tot_eerste_contactpoging: int | None
-    werkdagen_tot_contact: int | None
-    werkdagen_tot_hulp_aangeboden: int | None
-    werkdagen_tot_hulp_geaccepteerd: int | None
+    # for the uitvoerder only
+    werkdagen_tot_eerste_contactpoging: int | None = None
+    werkdagen_tot_contact: int | None = None
+    werkdagen_tot_hulp_aangeboden: int | None = None
+    werkdagen_tot_hulp_geaccepteerd: int | None = None
 
 
 class DoorverwijzingView(ApiModel):

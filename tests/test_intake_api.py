@@ -286,3 +286,45 @@ async def test_an_unknown_referral_id_is_404_and_a_malformed_one_400(
     assert unknown.status_code == 404
     assert malformed.status_code == 400
     assert malformed.json()["errors"][0]["pointer"] == "/path/doorverwijzing_id"
+
+
+async def test_the_same_message_sent_concurrently_is_stored_once_and_answered_alike(
+    client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    import asyncio
+
+    message = referral()
+    responses = await asyncio.gather(*(send(client, parties.water.auth, message) for _ in range(6)))
+
+    assert [r.status_code for r in responses] == [201] * 6
+    assert len({r.json()["doorverwijzingId"] for r in responses}) == 1
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Doorverwijzing)) == 1
+
+
+async def test_the_same_unroutable_message_sent_concurrently_is_counted_once(
+    client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    import asyncio
+
+    message = referral(inwoner__adres__postcode="3350 AA")
+    responses = await asyncio.gather(*(send(client, parties.water.auth, message) for _ in range(6)))
+
+    assert [r.status_code for r in responses] == [422] * 6
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Afwijzing)) == 1
+
+
+async def test_a_verzondenop_of_24_00_is_a_clear_violation(
+    client: httpx.AsyncClient, parties: Parties
+) -> None:
+    body = example("doorverwijzing", "valid-minimaal.xml").replace(
+        b"<verzondenOp>2026-11-27T14:05:00+01:00</verzondenOp>",
+        b"<verzondenOp>2026-11-27T24:00:00Z</verzondenOp>",
+    )
+    assert b"24:00:00Z" in body
+
+    response = await client.post("/v1/doorverwijzingen", content=body, headers={**XML, **parties.water.auth})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["xpath"] == "/doorverwijzing/verzondenOp"

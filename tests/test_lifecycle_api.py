@@ -484,15 +484,17 @@ async def test_after_re_routing_the_old_uitvoerder_no_longer_sees_the_referral(
     assert read.status_code == change.status_code == 404
 
 
-async def test_the_creditor_sees_the_new_gemeente_but_not_the_new_address(
-    client: httpx.AsyncClient, parties: Parties
-) -> None:
+async def test_the_creditor_learns_nothing_of_the_move(client: httpx.AsyncClient, parties: Parties) -> None:
     path = await _moved_to_tiel(client, parties)
 
     response = await client.get(path, headers=parties.water.auth)
+    timeline = await client.get(f"{path}/tijdlijn", headers=parties.water.auth)
 
-    assert response.json()["gemeente"] == {"code": "0281", "naam": "Tiel"}
+    assert response.json()["gemeente"] == {"code": "0363", "naam": "Amsterdam"}
+    assert response.json()["uitvoerder"]["id"] == str(parties.amsterdam.id)
     assert response.json()["actueelAdres"] is None
+    assert "heringedeeld" not in timeline.text
+    assert "Tiel" not in response.text + timeline.text
     assert "Voorbeeldstraat" not in response.text
     assert "4062" not in response.text
 
@@ -524,7 +526,7 @@ async def test_the_new_uitvoerder_does_not_see_the_old_uitvoerders_notes(
     assert AMSTERDAM_NOTE not in response.text
 
 
-async def test_the_new_uitvoerder_is_sent_the_referral_and_the_creditor_the_re_routing(
+async def test_the_new_uitvoerder_is_sent_the_referral_and_the_creditor_nothing(
     client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     await _moved_to_tiel(client, parties)
@@ -533,7 +535,6 @@ async def test_the_new_uitvoerder_is_sent_the_referral_and_the_creditor_the_re_r
 
     assert sorted((r.ontvanger_id, r.type, r.data["status"], r.data["gemeentecode"]) for r in rows) == sorted(
         [
-            (parties.water.id, EVENT + "heringedeeld", "ontvangen", "0281"),
             (parties.rivierenland.id, EVENT + "ontvangen", "ontvangen", "0281"),
         ]
     )

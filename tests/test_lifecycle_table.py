@@ -152,7 +152,7 @@ def test_the_creditor_sees_a_status_change_without_its_details() -> None:
     assert creditor_gegevens(Soort.STATUS_GEWIJZIGD.value, gegevens) == {}
 
 
-def test_the_creditor_sees_where_a_referral_went_but_not_why() -> None:
+def test_the_creditor_is_not_told_that_a_referral_was_routed_elsewhere() -> None:
     gegevens = {
         "reden": "Persoon is geen inwoner (meer) in de gemeente",
         "van": {"gemeentecode": "0363"},
@@ -160,6 +160,5 @@ def test_the_creditor_sees_where_a_referral_went_but_not_why() -> None:
         "naarUitvoerderId": "a7f0",
     }
 
-    assert creditor_gegevens(Soort.HERINGEDEELD.value, gegevens) == {
-        "naarGemeente": {"code": "0281", "naam": "Tiel"}
-    }
+    assert creditor_gegevens(Soort.HERINGEDEELD.value, gegevens) == {}
+    assert not creditor_sees(Soort.HERINGEDEELD.value)

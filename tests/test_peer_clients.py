@@ -113,14 +113,18 @@ async def test_a_proper_answer_with_an_error_status_is_malformed(knooppunt: Schu
 
 
 @respx.mock
-async def test_a_fetched_message_without_content_is_malformed(knooppunt: Schuldenknooppunt) -> None:
+async def test_a_fetched_message_without_content_is_skipped_and_the_others_are_read(
+    knooppunt: Schuldenknooppunt, caplog: pytest.LogCaptureFixture
+) -> None:
     reply = etree.fromstring((SKN_EXAMPLES / "haalBerichtenOpAntwoord.xml").read_bytes())
-    for inhoud in reply.iter(skn("inhoud")):
-        inhoud.getparent().remove(inhoud)
+    first = next(reply.iter(skn("inhoud")))
+    first.getparent().remove(first)
     respx.post(HUB).mock(return_value=soap_reply(etree.tostring(reply)))
 
-    with pytest.raises(soap.MalformedReply, match="inhoud"):
-        await knooppunt.haal_op()
+    fetched = await knooppunt.haal_op()
+
+    assert len(fetched) == len(reply.findall(f".//{skn('bericht')}")) - 1
+    assert "unreadable" in caplog.text
 
 
 @respx.mock

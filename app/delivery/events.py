@@ -1,11 +1,12 @@
 """Events as CloudEvents 1.0 (NL GOV profile) and their Standard Webhooks signature headers (pure)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from standardwebhooks import Webhook
 
+from app.clocks import utc_text
 from app.delivery.models import Uitgaand
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
@@ -18,12 +19,12 @@ def cloudevent(event: Uitgaand, *, source: str, base_url: str) -> dict[str, Any]
         "id": str(event.id),
         "source": source,
         "type": event.type,
-        "time": event.aangemaakt_op.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "time": utc_text(event.aangemaakt_op),
         "datacontenttype": "application/json",
     }
     if event.doorverwijzing_id is not None:
         body["subject"] = str(event.doorverwijzing_id)
-        body["sequence"] = str(event.volgnummer)
+        body["sequence"] = f"{event.volgnummer:010d}"  # CloudEvents sequence: orderable as text
     if event.dataref:
         body["dataref"] = base_url.rstrip("/") + event.dataref
     body["data"] = event.data

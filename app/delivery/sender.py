@@ -37,7 +37,7 @@ async def post(
                     break
     except (httpx.TimeoutException, TimeoutError):
         return Outcome(None, elapsed(), None, f"no answer within {schedule.TIMEOUT.total_seconds():.0f} s")
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # any failure of one attempt is that attempt's outcome, never the batch's
         return Outcome(None, elapsed(), None, f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(
         statuscode=response.status_code,

@@ -21,6 +21,7 @@ from app.referrals.history import EVENT_TYPE_PREFIX
 from app.referrals.projection import Soort
 
 ROTATION_OVERLAP = timedelta(hours=24)
+WEBHOOK = "webhook"
 TEST_TYPE = EVENT_TYPE_PREFIX + "test"
 
 
@@ -52,7 +53,7 @@ async def subscriptions(session: AsyncSession, organisatie: Organisatie) -> list
     return list(
         await session.scalars(
             select(Abonnement)
-            .where(Abonnement.organisatie_id == organisatie.id)
+            .where(Abonnement.organisatie_id == organisatie.id, Abonnement.soort == WEBHOOK)
             .order_by(Abonnement.aangemaakt_op)
         )
     )
@@ -62,7 +63,8 @@ async def subscription(
     session: AsyncSession, organisatie: Organisatie, abonnement_id: uuid.UUID
 ) -> Abonnement:
     found = await session.get(Abonnement, abonnement_id)
-    if found is None or found.organisatie_id != organisatie.id:
+    # a peer channel's subscription is the operator's (wdv org channel), not the organisation's
+    if found is None or found.organisatie_id != organisatie.id or found.soort != WEBHOOK:
         raise NotFound("no webhook subscription with this id for this organisation")
     return found
 

@@ -7,6 +7,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
+
 
 class TargetRefused(ValueError):
     """The URL may not receive webhooks; the message says why."""
@@ -14,14 +16,21 @@ class TargetRefused(ValueError):
 
 def check_syntax(url: str, *, allow_local: bool) -> str:
     """The host of an acceptable URL."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        httpx.URL(url)  # what the sender will have to accept
+        host = parts.hostname
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise TargetRefused(f"not a valid URL: {exc}") from None
+    if any(ord(character) < 33 or ord(character) == 127 for character in url):
+        raise TargetRefused("the URL contains spaces or control characters")
     if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
         raise TargetRefused("webhook URLs must use https")
-    if not parts.hostname:
+    if not host:
         raise TargetRefused("the URL has no host")
     if parts.username or parts.password:
         raise TargetRefused("credentials do not belong in a webhook URL")
-    return parts.hostname
+    return host
 
 
 def is_public(address: str) -> bool:

@@ -5,6 +5,7 @@ Schuldenknooppunt) as that peer's own requests, over the mutual-TLS client.
 """
 
 import asyncio
+import logging
 import random
 import uuid
 from dataclasses import dataclass, replace
@@ -20,7 +21,8 @@ from app.peers import outbound
 from app.referrals.changes import acknowledge
 
 SEND_CONCURRENCY = 10
-WEBHOOK = "webhook"
+logger = logging.getLogger("wdv.delivery")
+WEBHOOK = service.WEBHOOK
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,15 @@ async def deliver_round(
             return replace(outcome, fout=refusal)
         return outcome
 
-    outcomes = await asyncio.gather(*(send(job) for job in jobs))
+    results = await asyncio.gather(*(send(job) for job in jobs), return_exceptions=True)
+    outcomes = [
+        result
+        if isinstance(result, service.Outcome)
+        else service.Outcome(
+            statuscode=None, duur_ms=0, antwoord=None, fout=f"{type(result).__name__}: {result}"[:500]
+        )
+        for result in results
+    ]
     finished = now or datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
         for job, outcome in zip(jobs, outcomes, strict=True):
@@ -135,4 +145,7 @@ async def _job(session: AsyncSession, settings: Settings, delivery: Bezorging, n
         request = await outbound.request_for(session, settings, found.soort, event)
     except outbound.NotConfigured as exc:
         return replace(job, problem=str(exc))
+    except Exception as exc:  # one event that cannot be turned into a request fails alone
+        logger.exception("delivery %s: no request could be built", delivery.id)
+        return replace(job, problem=f"no request could be built: {type(exc).__name__}")
     return replace(job, url=request.url, payload=request.payload, headers=request.headers)

@@ -51,7 +51,15 @@ def _not_in_future(data: dict[str, Any]) -> Iterator[Violation]:
         value = data.get(outer, {}).get(inner)
         if value is not None and date.fromisoformat(value) > today:
             yield Violation(pointer, "lies in the future", "toekomst")
-    sent = datetime.fromisoformat(data["verzondenOp"].replace("Z", "+00:00"))
+    try:
+        sent = datetime.fromisoformat(data["verzondenOp"].replace("Z", "+00:00"))
+    except ValueError:  # the XSD allows 24:00:00, which names no moment of its own
+        yield Violation(
+            "/verzondenOp",
+            "is not a date-time this service accepts (use 00:00 of the next day)",
+            "datum-tijd",
+        )
+        return
     if sent > datetime.now(UTC) + CLOCK_SKEW:
         yield Violation("/verzondenOp", "lies in the future", "toekomst")
 

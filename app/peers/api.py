@@ -1,13 +1,14 @@
 """The callback Vroegsignalering pushes status updates to, on behalf of the uitvoerder."""
 
 import uuid
-from datetime import UTC, date
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, Field
 
 from app.auth import CurrentOrg
+from app.clocks import utc_text
 from app.db import SessionDep
 from app.errors import InvalidMessage, TransitionNotAllowed
 from app.http import json_body, openapi_json_body
@@ -74,7 +75,7 @@ async def post_statusupdate(
         actie="status uit vroegsignalering",
     )
     # the update's own moment, so the same update pushed again gives the same messages
-    sent = update.tijdstip.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    sent = utc_text(update.tijdstip)
     messages = mapping.statusmeldingen(
         update.model_dump(mode="json", by_alias=True, exclude_none=True), verzonden_op=sent
     )

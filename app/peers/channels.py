@@ -4,12 +4,12 @@ its events to the peer (delivered, retried and replayed like a webhook)."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.delivery.models import Abonnement
-from app.delivery.service import new_secret
+from app.delivery.service import WEBHOOK, new_secret
 from app.organisations.models import Kanaal, Organisatie, Rol
 from app.peers.outbound import subscription_defaults
 
@@ -35,11 +35,24 @@ async def set_channel(
         raise ValueError(f"the {kanaal.value} channel needs the organisation's address there (--adres)")
     organisatie.kanaal = kanaal.value
     organisatie.kanaal_adres = adres if kanaal is not Kanaal.API else None
+    # the same channel again keeps its subscription, and with it what is still on its way
     await session.execute(
-        delete(Abonnement).where(Abonnement.organisatie_id == organisatie.id, Abonnement.soort != "webhook")
+        delete(Abonnement).where(
+            Abonnement.organisatie_id == organisatie.id,
+            Abonnement.soort.not_in((WEBHOOK, kanaal.value)),
+        )
     )
     if kanaal is not Kanaal.API:
         url, soorten = subscription_defaults(kanaal, settings)
+        existing = await session.scalar(
+            select(Abonnement).where(
+                Abonnement.organisatie_id == organisatie.id, Abonnement.soort == kanaal.value
+            )
+        )
+        if existing is not None:
+            existing.url, existing.soorten, existing.actief = url, soorten, True
+            await session.flush()
+            return
         session.add(
             Abonnement(
                 id=uuid.uuid4(),

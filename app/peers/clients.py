@@ -1,5 +1,6 @@
 """HTTP clients for the peers: timeouts, and mutual TLS with the configured certificates."""
 
+import logging
 import ssl
 import uuid
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from lxml import etree
 
 from app.config import Settings
 from app.peers import soap
+
+logger = logging.getLogger("wdv.peers")
 
 
 def peer_http_client(settings: Settings) -> httpx.AsyncClient:
@@ -58,12 +61,16 @@ class Schuldenknooppunt:
         etree.SubElement(request, etree.QName(soap.SKN, "maximum")).text = str(maximum)
         answer = await self._call("haalBerichtenOp", request)
         fetched = []
-        for bericht in answer.findall(f"{{{soap.SKN}}}bericht"):
+        for position, bericht in enumerate(answer.findall(f"{{{soap.SKN}}}bericht"), start=1):
             kop = bericht.find(f"{{{soap.SKN}}}berichtkop")
             inhoud = bericht.find(f"{{{soap.SKN}}}inhoud")
-            if kop is None or inhoud is None or len(inhoud) != 1:
-                raise soap.MalformedReply("a bericht needs a berichtkop and one message in its inhoud")
-            fetched.append(Opgehaald(soap.Berichtkop.parse(kop), inhoud[0]))
+            try:
+                if kop is None or inhoud is None or len(inhoud) != 1:
+                    raise soap.MalformedReply("a bericht needs a berichtkop and one message in its inhoud")
+                fetched.append(Opgehaald(soap.Berichtkop.parse(kop), inhoud[0]))
+            except soap.MalformedReply as exc:
+                # one unreadable message must not hold up the others; it stays at the hub unconfirmed
+                logger.warning("hub message %d of this fetch is unreadable: %s", position, exc)
         return fetched
 
     async def bevestig(self, bericht_ids: list[uuid.UUID]) -> int:

@@ -41,15 +41,21 @@ async def poll(
     """One round: returns how many fetched messages were taken in and confirmed."""
     taken: list[uuid.UUID] = []
     for fetched in await hub.haal_op():
-        async with sessionmaker() as session, session.begin():
-            if await take_in(session, fetched, routing=routing):
-                taken.append(fetched.kop.bericht_id)
+        try:
+            async with sessionmaker() as session, session.begin():
+                if await take_in(session, fetched, routing=routing, max_depth=settings.max_message_depth):
+                    taken.append(fetched.kop.bericht_id)
+        except Exception:
+            # left unconfirmed, so offered again; one message must not hold up the others
+            logger.exception("hub message %s could not be taken in", fetched.kop.bericht_id)
     if taken:
         await hub.bevestig(taken)
     return len(taken)
 
 
-async def take_in(session: AsyncSession, fetched: Opgehaald, *, routing: RoutingCache) -> bool:
+async def take_in(
+    session: AsyncSession, fetched: Opgehaald, *, routing: RoutingCache, max_depth: int = 32
+) -> bool:
     """Store one fetched message and queue its answer; False leaves it unconfirmed at the hub."""
     kop = fetched.kop
     creditor = await session.scalar(
@@ -70,7 +76,7 @@ async def take_in(session: AsyncSession, fetched: Opgehaald, *, routing: Routing
     now = datetime.now(UTC)
     if kop.berichtsoort in ("intrekking", "betalingsherstel"):
         try:
-            await _follow_up(session, creditor, fetched, answer_id=answer_id, now=now)
+            await _follow_up(session, creditor, fetched, answer_id=answer_id, now=now, max_depth=max_depth)
         except ProblemError as refused:
             _answer_problem(session, creditor, answer_id, kop, now, refused)
         return True
@@ -82,7 +88,7 @@ async def take_in(session: AsyncSession, fetched: Opgehaald, *, routing: Routing
         return True
     try:
         message = read_message(
-            MessageKind.DOORVERWIJZING, etree.tostring(fetched.inhoud), "application/xml", max_depth=32
+            MessageKind.DOORVERWIJZING, etree.tostring(fetched.inhoud), "application/xml", max_depth=max_depth
         )
         outcome = await intake.receive(
             session,
@@ -134,7 +140,13 @@ def _answer_problem(
 
 
 async def _follow_up(
-    session: AsyncSession, creditor: Organisatie, fetched: Opgehaald, *, answer_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    creditor: Organisatie,
+    fetched: Opgehaald,
+    *,
+    answer_id: uuid.UUID,
+    now: datetime,
+    max_depth: int,
 ) -> None:
     """An Intrekking or Betalingsherstel in the conversation of one of the creditor's referrals.
 
@@ -151,7 +163,7 @@ async def _follow_up(
     if referral is None:
         raise NotFound("no referral of this creditor in this conversation")
     kind = MessageKind.INTREKKING if kop.berichtsoort == "intrekking" else MessageKind.BETALINGSHERSTEL
-    message = read_message(kind, etree.tostring(fetched.inhoud), "application/xml", max_depth=32)
+    message = read_message(kind, etree.tostring(fetched.inhoud), "application/xml", max_depth=max_depth)
     _, repeat = await changes.receive_once(
         session, organisatie=creditor, referral=referral, kind=kind, message=message.data
     )

@@ -144,7 +144,7 @@ async def _hub_message(
     referral = await session.get(Doorverwijzing, event.doorverwijzing_id)
     assert referral is not None
     conversatie = referral.conversatie_id or uuid.uuid5(CONVERSATIE_NAMESPACE, str(referral.id))
-    return MessageKind.TERUGMELDING, views.terugmelding(referral), conversatie
+    return MessageKind.TERUGMELDING, views.terugmelding(referral, event=event), conversatie
 
 
 def _json(body: dict[str, Any]) -> bytes:

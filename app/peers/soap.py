@@ -2,11 +2,12 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
+from app.clocks import utc_text
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
 
@@ -56,7 +57,7 @@ class Berichtkop:
             ("berichtsoort", self.berichtsoort),
             ("berichtId", str(self.bericht_id)),
             ("conversatieReferentienummer", str(self.conversatie_id)),
-            ("verzondenOp", self.verzonden_op.astimezone(UTC).isoformat().replace("+00:00", "Z")),
+            ("verzondenOp", utc_text(self.verzonden_op)),
         ):
             etree.SubElement(kop, etree.QName(SKN, name)).text = value
         return kop

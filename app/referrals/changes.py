@@ -196,6 +196,18 @@ async def report_status(
         status_van=status_van,
         gegevens=details,
     )
+    reached = bool(attempt and attempt["bereikt"])
+    if reached and lifecycle.can_move(Status(referral.status), Status.CONTACT_GELEGD):
+        # "opgepakt" reported together with a reached attempt: the person was reached, too
+        status_van = _move(referral, Status.CONTACT_GELEGD, day=day, now=now)
+        history.record(
+            session,
+            referral,
+            soort=Soort.STATUS_GEWIJZIGD,
+            now=now,
+            actor_id=uitvoerder.id,
+            status_van=status_van,
+        )
 
 
 async def _reroute(

@@ -73,18 +73,27 @@ async def _existing(
     return Accepted(earlier, replayed=True)
 
 
-async def _check_open_dossier(session: AsyncSession, schuldeiser: Organisatie, referentie: str) -> None:
-    open_id = await session.scalar(
-        select(Doorverwijzing.id).where(
-            Doorverwijzing.schuldeiser_id == schuldeiser.id,
-            Doorverwijzing.referentie == referentie,
-            Doorverwijzing.is_open.is_(True),
+async def _check_open_dossier(
+    session: AsyncSession, schuldeiser: Organisatie, referentie: str, bericht_id: uuid.UUID, digest: str
+) -> Accepted | None:
+    """409 when the dossier already has an open referral, unless that is this very message
+    (stored by a concurrent request since we looked): then its original answer."""
+    found = (
+        await session.execute(
+            select(Doorverwijzing.id, Doorverwijzing.bericht_id).where(
+                Doorverwijzing.schuldeiser_id == schuldeiser.id,
+                Doorverwijzing.referentie == referentie,
+                Doorverwijzing.is_open.is_(True),
+            )
         )
+    ).first()
+    if found is None:
+        return None
+    if found.bericht_id == bericht_id:
+        return await _existing(session, schuldeiser, bericht_id, digest)
+    raise DuplicateReferral(
+        "this referentie already has an open referral", extra={"doorverwijzingId": str(found.id)}
     )
-    if open_id is not None:
-        raise DuplicateReferral(
-            "this referentie already has an open referral", extra={"doorverwijzingId": str(open_id)}
-        )
 
 
 async def _reject(
@@ -102,15 +111,19 @@ async def _reject(
         )
     )
     if already is None:
-        session.add(
-            Afwijzing(
-                schuldeiser_id=schuldeiser.id,
-                bericht_id=bericht_id,
-                dag=day,
-                gemeentecode=gemeentecode,
-                reden=error.slug,
-            )
-        )
+        try:
+            async with session.begin_nested():
+                session.add(
+                    Afwijzing(
+                        schuldeiser_id=schuldeiser.id,
+                        bericht_id=bericht_id,
+                        dag=day,
+                        gemeentecode=gemeentecode,
+                        reden=error.slug,
+                    )
+                )
+        except IntegrityError:
+            pass  # the same message, refused concurrently: counted once
     return Rejected(error)
 
 
@@ -119,7 +132,7 @@ def _ontvangstbevestiging(
 ) -> dict[str, Any]:
     return {
         "berichtId": str(uuid.uuid4()),
-        "verzondenOp": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "verzondenOp": clocks.utc_text(now),
         "inReactieOp": str(referral.bericht_id),
         "doorverwijzingId": str(referral.id),
         "status": referral.status,
@@ -147,7 +160,11 @@ async def receive(
     digest = content_hash(message)
     if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
         return earlier
-    await _check_open_dossier(session, schuldeiser, message["referentie"])
+    referentie = message["referentie"]
+    if (
+        earlier := await _check_open_dossier(session, schuldeiser, referentie, bericht_id, digest)
+    ) is not None:
+        return earlier
 
     ontvangen = clocks.ontvangstdag(now)
     adres = message["inwoner"]["adres"]
@@ -210,7 +227,11 @@ async def receive(
         # a concurrent request stored the same berichtId or referentie first
         if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
             return earlier
-        await _check_open_dossier(session, schuldeiser, message["referentie"])
+        referentie = message["referentie"]
+        if (
+            earlier := await _check_open_dossier(session, schuldeiser, referentie, bericht_id, digest)
+        ) is not None:
+            return earlier
         raise
     history.record(session, referral, soort=Soort.ONTVANGEN, now=now, actor_id=schuldeiser.id)
     log_processing(

@@ -43,11 +43,10 @@ PARTNER_STATUS: dict[Status, Status] = {
 }
 
 # Per kind of event, the fields of `gegevens` a creditor may see. A kind that is absent is not
-# shown to the creditor at all.
+# shown to the creditor at all: contact attempts, and a re-routing (it would say the person moved).
 CREDITOR_FIELDS: dict[Soort, tuple[str, ...]] = {
     Soort.ONTVANGEN: (),
     Soort.STATUS_GEWIJZIGD: (),
-    Soort.HERINGEDEELD: ("naarGemeente",),
     Soort.INGETROKKEN: ("reden", "toelichting"),
     Soort.BETALINGSHERSTEL: ("soort", "datum", "toelichting"),
     Soort.VERLENGING_GEVRAAGD: ("verzoekId", "gevraagdTot", "motivering"),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clocks
+from app.delivery.models import Uitgaand
 from app.organisations.models import Organisatie
 from app.referrals import projection
 from app.referrals.models import Doorverwijzing, Gebeurtenis, Verlengingsverzoek
@@ -56,12 +57,24 @@ async def referral_view(
     session: AsyncSession, organisation: Organisatie, referral: Doorverwijzing
 ) -> DoorverwijzingView:
     schuldeiser = await session.get(Organisatie, referral.schuldeiser_id)
-    uitvoerder = await session.get(Organisatie, referral.uitvoerder_id)
     assert schuldeiser is not None
-    assert uitvoerder is not None
     creditor = is_creditor(organisation, referral)
-    routering: dict[str, Any] = referral.routering
-    naam = routering.get("gemeentenaam") or referral.ontvangstbevestiging["gemeente"]["naam"]
+    ack: dict[str, Any] = referral.ontvangstbevestiging
+    if creditor:
+        # the creditor keeps seeing where it referred to: a re-routing would tell it the person moved
+        gemeente = GemeenteRef.model_validate(ack["gemeente"])
+        uitvoerder_ref = OrganisatieRef.model_validate(ack["uitvoerder"])
+        routering: dict[str, Any] = ack["routering"]
+    else:
+        uitvoerder = await session.get(Organisatie, referral.uitvoerder_id)
+        assert uitvoerder is not None
+        routering = referral.routering
+        naam = routering.get("gemeentenaam") or ack["gemeente"]["naam"]
+        gemeente = GemeenteRef(code=referral.gemeentecode, naam=naam)
+        uitvoerder_ref = OrganisatieRef(id=uitvoerder.id, naam=uitvoerder.naam)
+    clocks_now = klokken(referral, clocks.vandaag())
+    if creditor:  # when the person was contacted is not the creditor's to know; the promise is
+        clocks_now = Klokken(contact_termijn_gehaald=clocks_now.contact_termijn_gehaald)
     return DoorverwijzingView(
         id=referral.id,
         status=projection.partner_status(referral.status) if creditor else referral.status,
@@ -69,8 +82,8 @@ async def referral_view(
         ontvangen_op=referral.ontvangen_op,
         schuldeiser=OrganisatieRef(id=schuldeiser.id, naam=schuldeiser.naam),
         referentie=referral.referentie,
-        gemeente=GemeenteRef(code=referral.gemeentecode, naam=naam),
-        uitvoerder=OrganisatieRef(id=uitvoerder.id, naam=uitvoerder.naam),
+        gemeente=gemeente,
+        uitvoerder=uitvoerder_ref,
         incassostop_tot=referral.incassostop_tot,
         contact_uiterlijk=referral.contact_uiterlijk,
         crisissignaal=referral.crisissignaal,
@@ -81,7 +94,7 @@ async def referral_view(
                 if k in routering
             }
         ),
-        klokken=klokken(referral, clocks.vandaag()),
+        klokken=clocks_now,
         betalingsherstel_op=referral.betalingsherstel_op,
         bericht=referral.bericht,
         actueel_adres=None if creditor else referral.actueel_adres,
@@ -130,28 +143,37 @@ async def timeline(session: AsyncSession, organisation: Organisatie, referral: D
     return Tijdlijn(doorverwijzing_id=referral.id, gebeurtenissen=regels)
 
 
-def terugmelding(referral: Doorverwijzing, *, now: datetime | None = None) -> dict[str, Any]:
-    """The Terugmelding message: the creditor's view of the current state (JSON form)."""
-    now = now or datetime.now(UTC)
-    message: dict[str, Any] = {
+def terugmelding(
+    referral: Doorverwijzing, *, event: Uitgaand | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The Terugmelding message: the creditor's view (JSON form) of the current state, or of the
+    state an event reported. For an event it is the same message every time it is sent (id,
+    moment, status), so a retry is recognised by the receiver."""
+    current = projection.partner_status(referral.status)
+    if event is not None:
+        status = str(event.data.get("status") or current)
+        moment = event.aangemaakt_op
+        bericht_id = uuid.uuid5(TERUGMELDING_NAMESPACE, str(event.id))
+        status_sinds = referral.status_sinds if status == current else event.aangemaakt_op
+    else:
+        status, moment = current, now or datetime.now(UTC)
         # the same state always has the same message id, so receivers can deduplicate
-        "berichtId": str(uuid.uuid5(TERUGMELDING_NAMESPACE, f"{referral.id}:{referral.laatste_volgnummer}")),
-        "verzondenOp": _utc(now),
+        bericht_id = uuid.uuid5(TERUGMELDING_NAMESPACE, f"{referral.id}:{referral.laatste_volgnummer}")
+        status_sinds = referral.status_sinds
+    message: dict[str, Any] = {
+        "berichtId": str(bericht_id),
+        "verzondenOp": clocks.utc_text(moment),
         "doorverwijzingId": str(referral.id),
         "referentie": referral.referentie,
-        "status": projection.partner_status(referral.status),
-        "statusSinds": _utc(referral.status_sinds),
+        "status": status,
+        "statusSinds": clocks.utc_text(status_sinds),
         "incassostopTot": referral.incassostop_tot.isoformat(),
         "contactUiterlijk": referral.contact_uiterlijk.isoformat(),
     }
-    gehaald = contact_termijn_gehaald(referral, clocks.ontvangstdag(now))
+    gehaald = contact_termijn_gehaald(referral, clocks.ontvangstdag(moment))
     if gehaald is not None:
         message["contactTermijnGehaald"] = gehaald
     return message
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def extension_view(request: Verlengingsverzoek) -> VerlengingsverzoekView:
