@@ -28,7 +28,7 @@ run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox dat
 
 run-peers: $(BIN)/wdv ## like run, with the Schuldenknooppunt (:8101) and Vroegsignalering (:8102) simulators
 	$(BIN)/wdv db upgrade
-	$(BIN)/wdv sandbox
+	$(PEER_ENV) $(BIN)/wdv sandbox
 	@key=$$($(BIN)/wdv key create "Schuldhulp Rotterdam Voorbeeld" --omschrijving simulator); \
 	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
 	$(BIN)/wdv simulate schuldenknooppunt --port 8101 & \
@@ -50,7 +50,7 @@ lint: $(BIN)/wdv ## ruff (fixing) and mypy
 openapi: $(BIN)/wdv ## rewrite the committed OpenAPI document from the code
 	$(BIN)/wdv openapi > openapi/openapi.json
 
-openapi-check: openapi ## lint the OpenAPI document with the NL API Design Rules (needs npm and ../shared)
+openapi-check: ## lint the committed OpenAPI document with the NL API Design Rules (needs npm and ../shared)
 	npx --yes @stoplight/spectral-cli lint -r ../shared/anchors/adr/linter.yaml openapi/openapi.json
 
 bench: $(BIN)/wdv ## performance benchmarks (routing 100k addresses, intake throughput)

@@ -304,19 +304,22 @@ def coverage_set(
 @cli.command("sandbox")
 def sandbox() -> None:
     """Load reference data and, once, the sandbox organisations with one API key each."""
-    from app.sandbox import set_up
+    from app.sandbox import connect_peers, set_up
 
-    async def work(session: AsyncSession) -> list[tuple[Organisatie, str]]:
+    async def work(session: AsyncSession) -> tuple[list[tuple[Organisatie, str]], list[str]]:
         await routing.load_reference_data(session)
-        return await set_up(session)
+        created = await set_up(session)
+        return created, await connect_peers(session)
 
-    created = _in_transaction(work)
-    if not created:
+    created, connected = _in_transaction(work)
+    if created:
+        typer.echo("Sandbox organisations and their API keys (shown once, keep them):")
+        for organisation, key in created:
+            typer.echo(f"  {organisation.rol:11} {organisation.naam:40} {key}")
+    else:
         typer.echo("sandbox organisations exist already; make a new key with: wdv key create <naam>")
-        return
-    typer.echo("Sandbox organisations and their API keys (shown once, keep them):")
-    for organisation, key in created:
-        typer.echo(f"  {organisation.rol:11} {organisation.naam:40} {key}")
+    for line in connected:
+        typer.echo(f"peer channel: {line}")
 
 
 @deliveries_cli.command("failed")

@@ -97,12 +97,6 @@ class MethodNotAllowed(ProblemError):
     title = "Method not allowed"
 
 
-class NotAcceptable(ProblemError):
-    status = 406
-    slug = "niet-aanvaardbaar"
-    title = "No acceptable representation"
-
-
 class Conflict(ProblemError):
     status = 409
     slug = "conflict"

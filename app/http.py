@@ -1,7 +1,7 @@
 """HTTP plumbing shared by every route: headers, content negotiation, bounded bodies, problems."""
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -24,7 +24,7 @@ from app.errors import (
 )
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
-from app.messages.validation import media_type, parse_json
+from app.messages.validation import json_pointer, media_type, parse_json
 
 logger = logging.getLogger("wdv")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -122,7 +122,7 @@ def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:
             return model.model_validate(data)
         except ValidationError as exc:
             violations = [
-                Violation(_pointer(error["loc"]), error["msg"]) for error in exc.errors(include_url=False)
+                Violation(json_pointer(error["loc"]), error["msg"]) for error in exc.errors(include_url=False)
             ]
             raise InvalidMessage("the request body is not valid", violations=violations) from None
 
@@ -135,10 +135,6 @@ def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
     BODY_COMPONENTS.update(schema.pop("$defs", {}))
     return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _pointer(location: Sequence[int | str]) -> str:
-    return "".join(f"/{part}" for part in location)
 
 
 def problem_response(error: ProblemError, request: Request) -> Response:
@@ -160,7 +156,7 @@ def problem_response(error: ProblemError, request: Request) -> Response:
 def _request_validation_violations(exc: RequestValidationError) -> list[Violation]:
     """Path and query parameters (bodies are read by `json_body` or as messages)."""
     return [
-        Violation(_pointer(list(error.get("loc", ()))), str(error.get("msg", "is not valid")))
+        Violation(json_pointer(list(error.get("loc", ()))), str(error.get("msg", "is not valid")))
         for error in exc.errors()
     ]
 

@@ -30,7 +30,6 @@ PROBLEM_DESCRIPTIONS = {
     401: "No valid API key",
     403: "This organisation may not do this",
     404: "Not found, or not visible to this organisation",
-    406: "No acceptable representation",
     409: "Conflicts with an earlier message or the current state",
     413: "The message is too large",
     415: "Send application/json or application/xml",
@@ -60,7 +59,10 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
         code: {
             "description": PROBLEM_DESCRIPTIONS[code],
-            "content": {"application/problem+json": {"schema": ref}},
+            "content": {
+                "application/problem+json": {"schema": ref},
+                "application/problem+xml": {"schema": ref},
+            },
         }
         for code in codes
     }

@@ -50,16 +50,6 @@ async def set_up(session: AsyncSession) -> list[tuple[Organisatie, str]]:
                 session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=SANDBOX_START
             )
         created.append(organisation)
-    for naam, kanaal, adres in KANALEN:
-        organisation = next(o for o in created if o.naam == naam)
-        await set_channel(
-            session,
-            organisatie=organisation,
-            kanaal=kanaal,
-            adres=adres,
-            settings=get_settings(),
-            now=datetime.now(UTC),
-        )
     return [
         (
             organisation,
@@ -67,3 +57,28 @@ async def set_up(session: AsyncSession) -> list[tuple[Organisatie, str]]:
         )
         for organisation in created
     ]
+
+
+async def connect_peers(session: AsyncSession) -> list[str]:
+    """Put the sandbox's peer organisations on their channel once the peer is configured
+    (SCHULDENKNOOPPUNT_URL, VROEGSIGNALERING_URL); until then they use the API like the others."""
+    settings = get_settings()
+    configured = {
+        Kanaal.SCHULDENKNOOPPUNT: settings.schuldenknooppunt_url,
+        Kanaal.VROEGSIGNALERING: settings.vroegsignalering_url,
+    }
+    connected = []
+    for naam, kanaal, adres in KANALEN:
+        organisation = await session.scalar(select(Organisatie).where(Organisatie.naam == naam))
+        if organisation is None or not configured[kanaal] or organisation.kanaal == kanaal.value:
+            continue
+        await set_channel(
+            session,
+            organisatie=organisation,
+            kanaal=kanaal,
+            adres=adres,
+            settings=settings,
+            now=datetime.now(UTC),
+        )
+        connected.append(f"{naam} on {kanaal.value} as {adres}")
+    return connected

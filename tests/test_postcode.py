@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.routing.postcode import InvalidPostcode, normalise, pc4
+from app.routing.postcode import InvalidPostcode, normalise
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,3 @@ def test_a_malformed_postcode_is_refused(raw: str) -> None:
 def test_the_refusal_names_what_was_sent() -> None:
     with pytest.raises(InvalidPostcode, match="0123AB"):
         normalise("0123AB")
-
-
-def test_the_area_of_a_postcode_is_its_four_digits() -> None:
-    assert pc4("1012LG") == "1012"

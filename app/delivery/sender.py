@@ -12,7 +12,13 @@ READ_LIMIT = 4096
 
 
 async def post(
-    client: httpx.AsyncClient, url: str, *, payload: bytes, headers: dict[str, str], allow_local: bool
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    payload: bytes,
+    headers: dict[str, str],
+    allow_local: bool,
+    limit: float = schedule.TIMEOUT.total_seconds(),
 ) -> Outcome:
     started = time.monotonic()
 
@@ -23,7 +29,6 @@ async def post(
         await targets.check(url, allow_local=allow_local)
     except targets.TargetRefused as exc:
         return Outcome(statuscode=None, duur_ms=elapsed(), antwoord=None, fout=str(exc))
-    limit = schedule.TIMEOUT.total_seconds()
     try:
         # the whole exchange is bounded, not each read: a receiver trickling bytes is cut off too
         async with (
@@ -36,7 +41,7 @@ async def post(
                 if len(excerpt) >= READ_LIMIT:
                     break
     except (httpx.TimeoutException, TimeoutError):
-        return Outcome(None, elapsed(), None, f"no answer within {schedule.TIMEOUT.total_seconds():.0f} s")
+        return Outcome(None, elapsed(), None, f"no answer within {limit:.0f} s")
     except Exception as exc:  # any failure of one attempt is that attempt's outcome, never the batch's
         return Outcome(None, elapsed(), None, f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(

@@ -85,6 +85,9 @@ async def deliver_round(
                 payload=job.payload,
                 headers=headers,
                 allow_local=settings.webhook_allow_local or job.kanaal != WEBHOOK,
+                limit=schedule.TIMEOUT.total_seconds()
+                if job.kanaal == WEBHOOK
+                else settings.peer_timeout_seconds,
             )
         if job.kanaal != WEBHOOK and (
             refusal := outbound.check_reply(job.kanaal, outcome.statuscode, outcome.antwoord)

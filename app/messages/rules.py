@@ -101,8 +101,14 @@ def _datum_not_in_future(data: dict[str, Any]) -> Iterator[Violation]:
         yield Violation("/datum", "lies in the future", "toekomst")
 
 
+def _einddatum_with_akkoord(data: dict[str, Any]) -> Iterator[Violation]:
+    if "nieuweEinddatum" in data and not data["akkoord"]:
+        yield Violation("/nieuweEinddatum", "belongs only with akkoord true", "nieuwe-einddatum")
+
+
 RULES: dict[MessageKind, list[Rule]] = {
     MessageKind.DOORVERWIJZING: [_burgerservicenummer, _postcode, _not_in_future, _cents],
     MessageKind.STATUSMELDING: [_status_details],
     MessageKind.BETALINGSHERSTEL: [_datum_not_in_future],
+    MessageKind.VERLENGINGSANTWOORD: [_einddatum_with_akkoord],
 }

@@ -6,6 +6,7 @@ same answers, located by JSON Pointer or XPath respectively.
 """
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,6 +62,13 @@ def read_message(kind: MessageKind, body: bytes, content_type: str | None, *, ma
             violations=violations,
         )
     return Message(data=data, is_xml=is_xml)
+
+
+def violation_at(kind: MessageKind, pointer: str, detail: str, code: str, *, is_xml: bool) -> Violation:
+    """A violation found while applying a message, located the way the message arrived."""
+    if is_xml:
+        return Violation(xml.pointer_to_xpath(spec(kind), pointer), detail, code, xml=True)
+    return Violation(pointer, detail, code)
 
 
 def rule_violations(kind: MessageKind, data: dict[str, Any]) -> list[Violation]:
@@ -126,13 +134,14 @@ def json_violations(message_spec: MessageSpec, data: Any) -> Iterator[Violation]
                 yield Violation(pointer, detail)
 
 
-def _pointer(path: Any) -> str:
+def json_pointer(path: Any) -> str:
+    """RFC 6901: each step escaped (`~` as `~0`, `/` as `~1`)."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
 def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
     """Readable, value-free explanations (personal data is never echoed back or logged)."""
-    here = _pointer(error.absolute_path)
+    here = json_pointer(error.absolute_path)
     keyword, expected, instance = error.validator, error.validator_value, error.instance
     if keyword == "required" and isinstance(instance, dict):
         for name in expected:
@@ -142,7 +151,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
         known = set(error.schema.get("properties", {}))
         for name in instance:
             if name not in known:
-                yield f"{here}/{_pointer([name])[1:]}", "is not a field of this message"
+                yield f"{here}/{json_pointer([name])[1:]}", "is not a field of this message"
     elif keyword in ("oneOf", "anyOf"):
         alternatives = [sorted(s.get("required", [])) for s in expected]
         if all(alternatives) and isinstance(instance, dict):
@@ -209,7 +218,7 @@ def _xsd_violation(error: xmlschema.XMLSchemaValidationError) -> Violation:
     element = error.elem
     here = xml.element_path(element) if element is not None and hasattr(element, "getparent") else "/"
     if not isinstance(error, xmlschema.XMLSchemaChildrenValidationError):
-        return Violation(here, error.reason or "does not match the XSD", xml=True)
+        return Violation(here, _without_values(error.reason), xml=True)
     expected = [getattr(p, "local_name", None) for p in (error.expected or [])]
     child = error.invalid_child if hasattr(getattr(error, "invalid_child", None), "getparent") else None
     model_elements = getattr(error.validator, "iter_elements", list)
@@ -220,4 +229,9 @@ def _xsd_violation(error: xmlschema.XMLSchemaValidationError) -> Violation:
         return Violation(f"{here}/{expected[0]}", "is required here", xml=True)
     if len(expected) > 1 and all(expected):
         return Violation(here, "needs one of: " + ", ".join(str(name) for name in expected), xml=True)
-    return Violation(here, error.reason or "does not match the XSD", xml=True)
+    return Violation(here, _without_values(error.reason), xml=True)
+
+
+def _without_values(reason: str | None) -> str:
+    """The XSD's reason with quoted input left out: error texts never echo personal data."""
+    return re.sub(r"'[^']*'", "…", reason) if reason else "does not match the XSD"

@@ -19,7 +19,7 @@ from app.messages.specs import MessageKind
 from app.messages.validation import read_message
 from app.organisations.models import Kanaal, Organisatie, Rol
 from app.peers.clients import Opgehaald, Schuldenknooppunt
-from app.peers.soap import Berichtkop
+from app.peers.soap import KIND_OF, Berichtkop
 from app.referrals import changes, intake
 from app.referrals.history import EVENT_TYPE_PREFIX
 from app.referrals.models import Doorverwijzing
@@ -162,7 +162,7 @@ async def _follow_up(
     )
     if referral is None:
         raise NotFound("no referral of this creditor in this conversation")
-    kind = MessageKind.INTREKKING if kop.berichtsoort == "intrekking" else MessageKind.BETALINGSHERSTEL
+    kind = KIND_OF[kop.berichtsoort]
     message = read_message(kind, etree.tostring(fetched.inhoud), "application/xml", max_depth=max_depth)
     _, repeat = await changes.receive_once(
         session, organisatie=creditor, referral=referral, kind=kind, message=message.data

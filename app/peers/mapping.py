@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.referrals.lifecycle import Status
+from app.routing.postcode import normalise
 
 OPGEPAKT = "Opgepakt"
 NOG_NIET_OPGEPAKT = "Nog niet opgepakt"
@@ -35,7 +36,7 @@ def signaal(
         if key in inwoner
     }
     client["achternaam"] = inwoner["achternaam"]
-    client["postcode"] = adres["postcode"].replace(" ", "").upper()
+    client["postcode"] = normalise(adres["postcode"])
     client["huisnummer"] = str(adres["huisnummer"])  # DDAS carries it as text
     client |= {
         key: adres[key]

@@ -24,6 +24,7 @@ from app.peers import mapping, soap
 from app.peers.clients import accepted, soap_headers
 from app.peers.hub import FOUTBERICHT, ONTVANGSTBEVESTIGING
 from app.referrals import views
+from app.referrals.access import log_processing
 from app.referrals.history import event_type
 from app.referrals.models import Doorverwijzing, Gebeurtenis
 from app.referrals.projection import CREDITOR_EVENTS, Soort
@@ -101,6 +102,13 @@ async def _vroegsignalering(session: AsyncSession, settings: Settings, event: Ui
         )
         reden = entry.gegevens.get("reden", "overig") if entry else "overig"
         return PeerRequest(f"{base}/signalen/{referral.id}/intrekking", _json({"reden": reden}), headers)
+    log_processing(
+        session,
+        organisatie_id=event.ontvanger_id,
+        referral_id=referral.id,
+        actie="doorgeven aan vroegsignalering",
+        grondslag="aflevering warme doorverwijzing aan de uitvoerder",
+    )
     signal = mapping.signaal(
         referral_id=referral.id,
         bericht=referral.bericht,

@@ -13,15 +13,16 @@ from app.referrals.models import Doorverwijzing, Verwerking
 def log_processing(
     session: AsyncSession,
     *,
-    organisatie: Organisatie,
+    organisatie_id: uuid.UUID,
     referral_id: uuid.UUID,
     actie: str,
     grondslag: str,
 ) -> None:
+    """Who read, changed or passed on a referral's personal data, when, and why."""
     session.add(
         Verwerking(
             tijdstip=datetime.now(UTC),
-            organisatie_id=organisatie.id,
+            organisatie_id=organisatie_id,
             doorverwijzing_id=referral_id,
             actie=actie,
             grondslag=grondslag,
@@ -48,7 +49,7 @@ async def get_visible(
         raise NotFound("no referral with this id is visible to this organisation")
     log_processing(
         session,
-        organisatie=organisatie,
+        organisatie_id=organisatie.id,
         referral_id=referral.id,
         actie=actie,
         grondslag=grondslag,

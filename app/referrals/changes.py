@@ -19,11 +19,11 @@ from app.errors import (
     InvalidMessage,
     NotFound,
     TransitionNotAllowed,
-    Violation,
 )
 from app.messages.jsonform import content_hash, plain
 from app.messages.rules import GEEN_INWONER
 from app.messages.specs import MessageKind
+from app.messages.validation import violation_at
 from app.organisations.models import Organisatie, Rol
 from app.organisations.service import uitvoerder_for
 from app.referrals import access, history, lifecycle
@@ -150,16 +150,11 @@ async def report_status(
     if attempt := message.get("contactpoging"):
         attempt_day = date.fromisoformat(attempt["datum"])
         if attempt_day < clocks.ontvangstdag(referral.ontvangen_op):
-            raise InvalidMessage(
-                violations=[
-                    Violation(
-                        "/statusmelding/contactpoging/datum" if is_xml else "/contactpoging/datum",
-                        "lies before the day the referral was received",
-                        "voor-ontvangst",
-                        xml=is_xml,
-                    )
-                ]
+            detail = "lies before the day the referral was received"
+            violation = violation_at(
+                MessageKind.STATUSMELDING, "/contactpoging/datum", detail, "voor-ontvangst", is_xml=is_xml
             )
+            raise InvalidMessage(violations=[violation])
         if referral.eerste_contactpoging_op is None or attempt_day < referral.eerste_contactpoging_op:
             referral.eerste_contactpoging_op = attempt_day
         history.record(

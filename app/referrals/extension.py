@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, ExtensionPending, InvalidMessage, NotFound, Violation
+from app.errors import Conflict, ExtensionPending, InvalidMessage, NotFound
+from app.messages.specs import MessageKind
+from app.messages.validation import violation_at
 from app.organisations.models import Organisatie
 from app.referrals import history
 from app.referrals.changes import ensure_open
@@ -24,11 +26,15 @@ async def extension(
     return request
 
 
-def _check_after_hold(referral: Doorverwijzing, day: date, location: str, is_xml: bool) -> None:
+def _check_after_hold(
+    referral: Doorverwijzing, day: date, *, kind: MessageKind, pointer: str, is_xml: bool
+) -> None:
     """A new end of the collection hold must lie after the current one."""
     if day <= referral.incassostop_tot:
         detail = f"must be after the current incassostopTot {referral.incassostop_tot}"
-        raise InvalidMessage(violations=[Violation(location, detail, "na-incassostop", xml=is_xml)])
+        raise InvalidMessage(
+            violations=[violation_at(kind, pointer, detail, "na-incassostop", is_xml=is_xml)]
+        )
 
 
 async def request_extension(
@@ -45,7 +51,7 @@ async def request_extension(
     ensure_open(referral)
     gevraagd_tot = date.fromisoformat(message["gevraagdTot"])
     _check_after_hold(
-        referral, gevraagd_tot, "/verlengingsverzoek/gevraagdTot" if is_xml else "/gevraagdTot", is_xml
+        referral, gevraagd_tot, kind=MessageKind.VERLENGINGSVERZOEK, pointer="/gevraagdTot", is_xml=is_xml
     )
     if await session.scalar(
         select(Verlengingsverzoek.id).where(
@@ -93,8 +99,9 @@ async def answer_extension(
     details: dict[str, Any] = {"verzoekId": str(request.id), "akkoord": message["akkoord"]}
     if message["akkoord"]:
         einde = date.fromisoformat(message.get("nieuweEinddatum") or request.gevraagd_tot.isoformat())
-        location = "/verlengingsantwoord/nieuweEinddatum" if is_xml else "/nieuweEinddatum"
-        _check_after_hold(referral, einde, location, is_xml)
+        _check_after_hold(
+            referral, einde, kind=MessageKind.VERLENGINGSANTWOORD, pointer="/nieuweEinddatum", is_xml=is_xml
+        )
         referral.incassostop_tot = einde
         referral.incassostop_herinnerd_op = referral.incassostop_verlopen_op = None
         request.nieuwe_einddatum = einde

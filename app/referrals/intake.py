@@ -236,7 +236,7 @@ async def receive(
     history.record(session, referral, soort=Soort.ONTVANGEN, now=now, actor_id=schuldeiser.id)
     log_processing(
         session,
-        organisatie=schuldeiser,
+        organisatie_id=schuldeiser.id,
         referral_id=referral.id,
         actie="ontvangen",
         grondslag="warme doorverwijzing met toestemming van de inwoner",

@@ -14,8 +14,3 @@ def normalise(raw: str) -> str:
         return str(stdnum_postcode.compact(stdnum_postcode.validate(raw)))
     except ValidationError as exc:
         raise InvalidPostcode(raw) from exc
-
-
-def pc4(postcode: str) -> str:
-    """The four-digit area of a normalised postcode."""
-    return postcode[:4]

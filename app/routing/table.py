@@ -10,7 +10,7 @@ and house-number rules instead of eight million addresses.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,10 +65,6 @@ class RoutingTable:
             if found is not None:
                 return Uitkomst(found[0], methode, sleutel, found[1])
         return None
-
-    def regels(self) -> Iterator[Regel]:
-        for sleutel, (code, aandeel) in self._regels.items():
-            yield Regel(sleutel, code, aandeel)
 
 
 def _majority(counts: Counter[str]) -> tuple[str, float]:
