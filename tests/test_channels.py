@@ -187,3 +187,18 @@ async def test_the_sandbox_puts_the_health_insurer_on_the_hub_and_rotterdam_in_v
     assert [s.soort for s in await subscriptions(sessionmaker, rotterdam.id)] == ["vroegsignalering"]
     others = await organisation(sessionmaker, "Kredietbank Amsterdam Voorbeeld")
     assert others.kanaal == "api"
+
+
+async def test_without_peers_configured_the_sandbox_keeps_everyone_on_the_api(
+    wdv_database: str, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VROEGSIGNALERING_URL")
+    monkeypatch.delenv("SCHULDENKNOOPPUNT_URL")
+    get_settings.cache_clear()
+
+    result = await wdv("sandbox")
+
+    assert result.exit_code == 0, result.output
+    for naam in ("Zorgverzekeraar Voorbeeld", "Schuldhulp Rotterdam Voorbeeld"):
+        assert (await organisation(sessionmaker, naam)).kanaal == "api"
+    assert "peer channel" not in result.output
