@@ -129,3 +129,17 @@ async def move_dates(sessionmaker: async_sessionmaker[AsyncSession], path: str, 
         await session.execute(
             update(Doorverwijzing).where(Doorverwijzing.id == referral_id(path)).values(**values)
         )
+
+
+def later(days: int) -> str:
+    """A date `days` after today (the incassostop of a referral sent today ends after 30)."""
+    return (vandaag() + timedelta(days=days)).isoformat()
+
+
+async def ask_extension(client: httpx.AsyncClient, uitvoerder: Party, path: str, days: int = 44) -> str:
+    """The uitvoerder asks for a later end of the collection hold; returns the request's path."""
+    response = await post(
+        client, uitvoerder, f"{path}/verlengingsverzoeken", message(gevraagdTot=later(days))
+    )
+    assert response.status_code == 201, response.text
+    return str(response.headers["location"])
