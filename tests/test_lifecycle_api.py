@@ -1,5 +1,5 @@
-"""The lifecycle of a referral through the API (DESIGN §5–§8): statuses, contact attempts,
-re-routing, withdrawal, payment recovery, extensions, idempotency, XML and the outbox."""
+"""The lifecycle of a referral through the API (DESIGN §5): statuses, contact attempts, who may
+change what, idempotency and XML."""
 
 from datetime import UTC, date, datetime
 from typing import Any
