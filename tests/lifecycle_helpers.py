@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clocks import vandaag
@@ -143,3 +143,17 @@ async def ask_extension(client: httpx.AsyncClient, uitvoerder: Party, path: str,
     )
     assert response.status_code == 201, response.text
     return str(response.headers["location"])
+
+
+PROBLEM = "urn:nld:warme-doorverwijzing:probleem:"
+EVENT = "nl.schuldhulp.warme-doorverwijzing."
+
+
+def moved(response: httpx.Response) -> None:
+    """The change was applied."""
+    assert response.status_code == 200, response.text
+
+
+async def count_rows(sessionmaker: async_sessionmaker[AsyncSession], model: type[Any]) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)

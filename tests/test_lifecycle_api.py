@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messages.specs import MessageKind
@@ -14,6 +13,7 @@ from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status
 from tests.conftest import Parties
 from tests.lifecycle_helpers import (
     ANDERE_REDEN,
+    PROBLEM,
     REPORTABLE,
     as_xml,
     ask_extension,
@@ -23,6 +23,7 @@ from tests.lifecycle_helpers import (
     message,
     move_dates,
     move_to,
+    moved,
     post,
     report,
     report_status,
@@ -31,8 +32,6 @@ from tests.lifecycle_helpers import (
 )
 
 S = Status
-PROBLEM = "urn:nld:warme-doorverwijzing:probleem:"
-EVENT = "nl.schuldhulp.warme-doorverwijzing."
 # every allowed transition whose source the API can reach: ontvangen, or any open reportable status
 WALKABLE = [
     (source, target)
@@ -54,15 +53,6 @@ def _id(pair: tuple[Status, Status]) -> str:
     return f"{pair[0].value}->{pair[1].value}"
 
 
-def _moved(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-
-
-async def _count(sessionmaker: async_sessionmaker[AsyncSession], model: type[Any]) -> int:
-    async with sessionmaker() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-
-
 # --- transitions ----------------------------------------------------------------------------
 
 
@@ -77,7 +67,7 @@ async def test_every_allowed_transition_is_accepted(
     source, target = pair
     path = await send_referral(client, parties.water)
     if source is not S.ONTVANGEN:
-        _moved(await report_status(client, parties.amsterdam, path, source))
+        moved(await report_status(client, parties.amsterdam, path, source))
 
     response = await move_to(
         client, uitvoerder=parties.amsterdam, creditor=parties.water, path=path, status=target
@@ -95,7 +85,7 @@ async def test_a_forbidden_transition_is_409_naming_the_allowed_statuses(
 ) -> None:
     source, target = pair
     path = await send_referral(client, parties.water)
-    _moved(await report_status(client, parties.amsterdam, path, source))
+    moved(await report_status(client, parties.amsterdam, path, source))
 
     response = await report_status(client, parties.amsterdam, path, target)
 
@@ -112,7 +102,7 @@ async def test_a_closed_referral_never_changes_again(
     client: httpx.AsyncClient, parties: Parties, closed: Status
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(
+    moved(
         await move_to(client, uitvoerder=parties.amsterdam, creditor=parties.water, path=path, status=closed)
     )
 
@@ -127,7 +117,7 @@ async def test_a_closed_referral_takes_no_more_contact_attempts(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(await report_status(client, parties.amsterdam, path, S.NIET_BEREIKT))
+    moved(await report_status(client, parties.amsterdam, path, S.NIET_BEREIKT))
 
     response = await report(client, parties.amsterdam, path, contactpoging(bereikt=True))
 
@@ -305,7 +295,7 @@ async def test_a_reused_berichtid_with_other_content_is_a_conflict(
 ) -> None:
     path = await send_referral(client, parties.water)
     melding = status_message(S.OPGEPAKT)
-    _moved(await report(client, parties.amsterdam, path, melding))
+    moved(await report(client, parties.amsterdam, path, melding))
 
     response = await report(client, parties.amsterdam, path, melding | {"status": "contact_gelegd"})
 
@@ -319,7 +309,7 @@ async def test_a_statusmelding_in_xml_after_the_same_in_json_is_recognised(
 ) -> None:
     path = await send_referral(client, parties.water)
     melding = status_message(S.OPGEPAKT)
-    _moved(await report(client, parties.amsterdam, path, melding))
+    moved(await report(client, parties.amsterdam, path, melding))
 
     response = await report(client, parties.amsterdam, path, as_xml(MessageKind.STATUSMELDING, melding))
 

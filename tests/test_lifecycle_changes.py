@@ -5,20 +5,21 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clocks import vandaag
-from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status
+from app.referrals.lifecycle import Status
 from tests.conftest import Parties
 from tests.lifecycle_helpers import (
+    EVENT,
     GEEN_INWONER,
-    REPORTABLE,
+    PROBLEM,
     ask_extension,
     contactpoging,
     history,
     later,
     message,
+    moved,
     outbox,
     post,
     report,
@@ -28,36 +29,6 @@ from tests.lifecycle_helpers import (
 )
 
 S = Status
-PROBLEM = "urn:nld:warme-doorverwijzing:probleem:"
-EVENT = "nl.schuldhulp.warme-doorverwijzing."
-# every allowed transition whose source the API can reach: ontvangen, or any open reportable status
-WALKABLE = [
-    (source, target)
-    for source, targets in TRANSITIONS.items()
-    if source not in CLOSED and (source is S.ONTVANGEN or source in REPORTABLE)
-    for target in sorted(targets)
-]
-FORBIDDEN = [
-    (S.CONTACT_GELEGD, S.OPGEPAKT),
-    (S.HULP_AANGEBODEN, S.CONTACT_GELEGD),
-    (S.HULP_GEACCEPTEERD, S.HULP_GEWEIGERD),
-    (S.HULP_GEWEIGERD, S.HULP_AANGEBODEN),
-    (S.OPGEPAKT, S.AFGELEVERD),
-    (S.AFGELEVERD, S.AFGELEVERD),
-]
-
-
-def _id(pair: tuple[Status, Status]) -> str:
-    return f"{pair[0].value}->{pair[1].value}"
-
-
-def _moved(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-
-
-async def _count(sessionmaker: async_sessionmaker[AsyncSession], model: type[Any]) -> int:
-    async with sessionmaker() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 # --- re-routing -------------------------------------------------------------------------------
@@ -68,13 +39,11 @@ AMSTERDAM_NOTE = "Notitie van Kredietbank Amsterdam"
 
 async def _moved_to_tiel(client: httpx.AsyncClient, parties: Parties) -> str:
     path = await send_referral(client, parties.water)
-    _moved(
-        await report_status(client, parties.amsterdam, path, S.OPGEPAKT, interneToelichting=AMSTERDAM_NOTE)
-    )
+    moved(await report_status(client, parties.amsterdam, path, S.OPGEPAKT, interneToelichting=AMSTERDAM_NOTE))
     response = await report_status(
         client, parties.amsterdam, path, S.NIET_OPGEPAKT, reden=GEEN_INWONER, nieuwAdres=TIEL_ADRES
     )
-    _moved(response)
+    moved(response)
     return path
 
 
@@ -203,7 +172,7 @@ async def test_a_re_routing_reason_with_another_status_than_niet_opgepakt_is_ref
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(await report_status(client, parties.amsterdam, path, S.HULP_GEACCEPTEERD))
+    moved(await report_status(client, parties.amsterdam, path, S.HULP_GEACCEPTEERD))
 
     response = await report_status(
         client, parties.amsterdam, path, S.AFGELEVERD, reden=GEEN_INWONER, nieuwAdres=TIEL_ADRES
@@ -236,7 +205,7 @@ async def test_after_a_withdrawal_the_same_dossier_can_be_referred_again(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
     first = await send_referral(client, parties.water, referentie="DOSSIER-42")
-    _moved(await withdraw(client, parties.water, first))
+    moved(await withdraw(client, parties.water, first))
 
     second = await send_referral(client, parties.water, referentie="DOSSIER-42")
 
@@ -247,7 +216,7 @@ async def test_a_withdrawn_referral_cannot_be_withdrawn_again(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(await withdraw(client, parties.water, path))
+    moved(await withdraw(client, parties.water, path))
 
     response = await withdraw(client, parties.water, path)
 
@@ -263,7 +232,7 @@ async def test_betalingsherstel_is_recorded_without_changing_the_status(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(await report_status(client, parties.amsterdam, path, S.OPGEPAKT))
+    moved(await report_status(client, parties.amsterdam, path, S.OPGEPAKT))
     today = vandaag().isoformat()
 
     response = await post(
@@ -388,7 +357,7 @@ async def test_an_extension_request_is_answered_only_once(
 ) -> None:
     path = await send_referral(client, parties.water)
     request = await ask_extension(client, parties.amsterdam, path)
-    _moved(await post(client, parties.water, f"{request}/antwoord", message(akkoord=False)))
+    moved(await post(client, parties.water, f"{request}/antwoord", message(akkoord=False)))
 
     response = await post(client, parties.water, f"{request}/antwoord", message(akkoord=True))
 
@@ -419,7 +388,7 @@ async def test_a_berichtid_reused_to_answer_another_extension_request_is_a_confl
     path = await send_referral(client, parties.water)
     answer = message(akkoord=False)
     first = await ask_extension(client, parties.amsterdam, path)
-    _moved(await post(client, parties.water, f"{first}/antwoord", answer))
+    moved(await post(client, parties.water, f"{first}/antwoord", answer))
     second = await ask_extension(client, parties.amsterdam, path)
 
     response = await post(client, parties.water, f"{second}/antwoord", answer)

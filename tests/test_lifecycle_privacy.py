@@ -1,12 +1,10 @@
 """What a creditor may learn of a referral, through every way it can look (DESIGN §7)."""
 
 import json
-from typing import Any
 
 import httpx
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clocks import vandaag
@@ -14,15 +12,17 @@ from app.config import PROJECT_ROOT
 from app.messages.specs import MessageKind
 from app.messages.validation import read_message
 from app.models import Gebeurtenis, Uitgaand
-from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status
+from app.referrals.lifecycle import Status
 from tests.conftest import Parties
 from tests.lifecycle_helpers import (
     ANDERE_REDEN,
-    REPORTABLE,
+    EVENT,
     contactpoging,
+    count_rows,
     history,
     later,
     message,
+    moved,
     outbox,
     post,
     report,
@@ -33,36 +33,6 @@ from tests.lifecycle_helpers import (
 )
 
 S = Status
-PROBLEM = "urn:nld:warme-doorverwijzing:probleem:"
-EVENT = "nl.schuldhulp.warme-doorverwijzing."
-# every allowed transition whose source the API can reach: ontvangen, or any open reportable status
-WALKABLE = [
-    (source, target)
-    for source, targets in TRANSITIONS.items()
-    if source not in CLOSED and (source is S.ONTVANGEN or source in REPORTABLE)
-    for target in sorted(targets)
-]
-FORBIDDEN = [
-    (S.CONTACT_GELEGD, S.OPGEPAKT),
-    (S.HULP_AANGEBODEN, S.CONTACT_GELEGD),
-    (S.HULP_GEACCEPTEERD, S.HULP_GEWEIGERD),
-    (S.HULP_GEWEIGERD, S.HULP_AANGEBODEN),
-    (S.OPGEPAKT, S.AFGELEVERD),
-    (S.AFGELEVERD, S.AFGELEVERD),
-]
-
-
-def _id(pair: tuple[Status, Status]) -> str:
-    return f"{pair[0].value}->{pair[1].value}"
-
-
-def _moved(response: httpx.Response) -> None:
-    assert response.status_code == 200, response.text
-
-
-async def _count(sessionmaker: async_sessionmaker[AsyncSession], model: type[Any]) -> int:
-    async with sessionmaker() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 # --- privacy: what the creditor sees ----------------------------------------------------------
@@ -75,8 +45,8 @@ async def _not_taken_up_after_a_visit(client: httpx.AsyncClient, parties: Partie
     """A referral the uitvoerder visited (not reached) and then did not take up, for another reason."""
     path = await send_referral(client, parties.water)
     attempt = contactpoging(bereikt=False, soort="Huisbezoek", dagdeel="Avond")
-    _moved(await report(client, parties.amsterdam, path, attempt | {"interneToelichting": ATTEMPT_NOTE}))
-    _moved(await report_status(client, parties.amsterdam, path, S.NIET_OPGEPAKT, interneToelichting=NOTE))
+    moved(await report(client, parties.amsterdam, path, attempt | {"interneToelichting": ATTEMPT_NOTE}))
+    moved(await report_status(client, parties.amsterdam, path, S.NIET_OPGEPAKT, interneToelichting=NOTE))
     return path
 
 
@@ -160,7 +130,7 @@ TERUGMELDING_SCHEMA = json.loads((PROJECT_ROOT / "schemas/json/terugmelding.v1.j
 
 async def _contacted(client: httpx.AsyncClient, parties: Parties) -> str:
     path = await send_referral(client, parties.water)
-    _moved(await report(client, parties.amsterdam, path, contactpoging(bereikt=True)))
+    moved(await report(client, parties.amsterdam, path, contactpoging(bereikt=True)))
     return path
 
 
@@ -204,7 +174,7 @@ async def test_the_same_state_gives_the_same_terugmelding_id_and_a_change_a_new_
 
     first = (await client.get(f"{path}/terugmelding", headers=parties.water.auth)).json()
     again = (await client.get(f"{path}/terugmelding", headers=parties.water.auth)).json()
-    _moved(await report_status(client, parties.amsterdam, path, S.OPGEPAKT))
+    moved(await report_status(client, parties.amsterdam, path, S.OPGEPAKT))
     changed = (await client.get(f"{path}/terugmelding", headers=parties.water.auth)).json()
 
     assert first["berichtId"] == again["berichtId"] != changed["berichtId"]
@@ -242,7 +212,7 @@ async def test_a_status_change_sends_the_creditor_the_partner_status_only(
     client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(await report_status(client, parties.amsterdam, path, S.NIET_OPGEPAKT, interneToelichting=NOTE))
+    moved(await report_status(client, parties.amsterdam, path, S.NIET_OPGEPAKT, interneToelichting=NOTE))
 
     rows = [r for r in await outbox(sessionmaker) if r.ontvanger_id == parties.water.id]
 
@@ -259,11 +229,11 @@ async def test_a_contact_attempt_sends_no_event(
     client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     path = await send_referral(client, parties.water)
-    before = await _count(sessionmaker, Uitgaand)
+    before = await count_rows(sessionmaker, Uitgaand)
 
-    _moved(await report(client, parties.amsterdam, path, contactpoging(bereikt=False)))
+    moved(await report(client, parties.amsterdam, path, contactpoging(bereikt=False)))
 
-    assert await _count(sessionmaker, Uitgaand) == before
+    assert await count_rows(sessionmaker, Uitgaand) == before
 
 
 async def test_outgoing_events_carry_no_personal_data_or_free_text(
@@ -288,7 +258,7 @@ async def test_outgoing_events_carry_no_personal_data_or_free_text(
         inwoner__achternaam=private["achternaam"],
         toelichting=private["toelichting"],
     )
-    _moved(
+    moved(
         await report(
             client, parties.amsterdam, path, contactpoging(bereikt=True) | {"interneToelichting": NOTE}
         )
@@ -299,7 +269,7 @@ async def test_outgoing_events_carry_no_personal_data_or_free_text(
         f"{path}/verlengingsverzoeken",
         message(gevraagdTot=later(40), motivering=private["motivering"]),
     )
-    _moved(
+    moved(
         await post(
             client,
             parties.water,
@@ -309,7 +279,7 @@ async def test_outgoing_events_carry_no_personal_data_or_free_text(
             ),
         )
     )
-    _moved(await withdraw(client, parties.water, path, reden="overig", toelichting=private["intrekking"]))
+    moved(await withdraw(client, parties.water, path, reden="overig", toelichting=private["intrekking"]))
 
     rows = await outbox(sessionmaker)
 
@@ -323,8 +293,8 @@ async def test_a_refused_change_leaves_no_history_and_no_event(
     client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     path = await send_referral(client, parties.water)
-    _moved(await report_status(client, parties.amsterdam, path, S.HULP_AANGEBODEN))
-    before = (await _count(sessionmaker, Gebeurtenis), await _count(sessionmaker, Uitgaand))
+    moved(await report_status(client, parties.amsterdam, path, S.HULP_AANGEBODEN))
+    before = (await count_rows(sessionmaker, Gebeurtenis), await count_rows(sessionmaker, Uitgaand))
 
     response = await report(
         client,
@@ -334,7 +304,7 @@ async def test_a_refused_change_leaves_no_history_and_no_event(
     )
 
     assert response.status_code == 409
-    assert (await _count(sessionmaker, Gebeurtenis), await _count(sessionmaker, Uitgaand)) == before
+    assert (await count_rows(sessionmaker, Gebeurtenis), await count_rows(sessionmaker, Uitgaand)) == before
 
 
 async def test_each_change_is_numbered_in_order_in_history_and_outbox(
@@ -342,7 +312,7 @@ async def test_each_change_is_numbered_in_order_in_history_and_outbox(
 ) -> None:
     path = await send_referral(client, parties.water)
     for status in (S.AFGELEVERD, S.OPGEPAKT, S.CONTACT_GELEGD):
-        _moved(await report_status(client, parties.amsterdam, path, status))
+        moved(await report_status(client, parties.amsterdam, path, status))
 
     creditor_rows = [r for r in await outbox(sessionmaker) if r.ontvanger_id == parties.water.id]
 
