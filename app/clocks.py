@@ -73,3 +73,15 @@ def utc_text(moment: datetime) -> str:
 
 def vandaag(now: datetime | None = None) -> date:
     return ontvangstdag(now or datetime.now(UTC))
+
+
+def contact_termijn_gehaald(
+    *, eerste_contactpoging: date | None, uiterlijk: date, today: date
+) -> bool | None:
+    """Whether the contact promise was kept: the first attempt on or before the deadline; False
+    once the deadline passed without one; None while it can still be kept."""
+    if eerste_contactpoging is not None:
+        return eerste_contactpoging <= uiterlijk
+    if today > uiterlijk:
+        return False
+    return None

@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
 from app import API_VERSION
 from app.config import Settings
@@ -24,7 +25,8 @@ from app.errors import (
 )
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
-from app.messages.validation import json_pointer, media_type, parse_json
+from app.messages.validation import Message, json_pointer, media_type, parse_json, read_message
+from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -52,7 +54,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
+        async def send_with_headers(message: ASGIMessage) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
@@ -70,6 +72,12 @@ def settings_of(request: Request) -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(settings_of)]
+
+
+def routing_of(request: Request) -> RoutingCache:
+    """The app's routing table in memory."""
+    routing: RoutingCache = request.app.state.routing
+    return routing
 
 
 def wants_xml(request: Request) -> bool:
@@ -105,6 +113,22 @@ async def read_body(request: Request) -> bytes:
         if len(body) > limit:
             raise PayloadTooLarge(f"messages are limited to {limit} bytes")
     return bytes(body)
+
+
+def message_body(kind: MessageKind) -> Callable[[Request], Awaitable[Message]]:
+    """A dependency reading the request body as a message of specification v1 (JSON or XML),
+    validated against its schema and rules: 413, 415 or 400 listing every violation."""
+
+    async def dependency(request: Request) -> Message:
+        body = await read_body(request)
+        return read_message(
+            kind,
+            body,
+            request.headers.get("content-type"),
+            max_depth=settings_of(request).max_message_depth,
+        )
+
+    return dependency
 
 
 def json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[ModelT]]:

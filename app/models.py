@@ -1,8 +1,9 @@
 """All tables, imported in one place for migrations and tests."""
 
 from app.db import Base
-from app.delivery.models import Abonnement, Bezorging, Bezorgpoging, Uitgaand
+from app.delivery.models import Abonnement, Bezorging, Bezorgpoging
 from app.organisations.models import ApiSleutel, Dekking, Organisatie
+from app.outbox import Uitgaand
 from app.referrals.models import (
     Afwijzing,
     Doorverwijzing,

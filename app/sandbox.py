@@ -18,10 +18,10 @@ from app.peers.channels import set_channel
 SANDBOX_START = date(2024, 1, 1)
 
 SCHULDEISERS = [
-    {"naam": "Waterbedrijf Voorbeeld", "oin": "00000001234567890000", "soort": "Water"},
-    {"naam": "Energieleverancier Voorbeeld", "kvk_nummer": "12345678", "soort": "Energie"},
-    {"naam": "Woningcorporatie Voorbeeld", "kvk_nummer": "87654321", "soort": "Huur"},
-    {"naam": "Zorgverzekeraar Voorbeeld", "kvk_nummer": "11223344", "soort": "Zorg"},
+    {"naam": "Waterbedrijf Voorbeeld", "oin": "00000001234567890000", "signaalpartner": "Water"},
+    {"naam": "Energieleverancier Voorbeeld", "kvk_nummer": "12345678", "signaalpartner": "Energie"},
+    {"naam": "Woningcorporatie Voorbeeld", "kvk_nummer": "87654321", "signaalpartner": "Huur"},
+    {"naam": "Zorgverzekeraar Voorbeeld", "kvk_nummer": "11223344", "signaalpartner": "Zorg"},
 ]
 # who exchanges messages through a peer system: (name, channel, address there)
 KANALEN = [

@@ -1,23 +1,48 @@
-"""The periodic worker (timers and webhook delivery): in the API process for the embedded default,
-`wdv worker` otherwise; several may run at once against PostgreSQL."""
+"""The periodic worker (timers, the Schuldenknooppunt mailbox and delivery): in the API process for
+the embedded default, `wdv worker` otherwise; several may run at once against PostgreSQL.
+
+This is where the parts are put together: the delivery worker is given the channels (the webhook
+channel and the peers' channels), and the hub poller its client.
+"""
 
 import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.delivery.channels import Channels
+from app.delivery.webhook import WebhookChannel
 from app.delivery.worker import deliver_round
+from app.peers import outbound
 from app.peers.clients import Schuldenknooppunt, peer_http_client
 from app.peers.hub import poll as poll_hub
 from app.referrals.timers import run_timers
 from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv.worker")
+
+
+def delivery_channels(
+    settings: Settings, client: httpx.AsyncClient, peer_client: httpx.AsyncClient
+) -> Channels:
+    """Every channel the worker delivers through: webhooks over `client`, peers over `peer_client`."""
+    channels = Channels()
+    channels.register(WebhookChannel(client, settings))
+    outbound.register(channels, settings, peer_client)
+    return channels
+
+
+@contextlib.asynccontextmanager
+async def clients(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """The plain client for webhooks and the mutual-TLS client for peers."""
+    async with httpx.AsyncClient(follow_redirects=False) as client, peer_http_client(settings) as peer_client:
+        yield client, peer_client
 
 
 async def run_once(
@@ -36,7 +61,8 @@ async def run_forever(
     every `schuldenknooppunt_poll_seconds`, deliveries every `delivery_poll_seconds`."""
     timers_due = hub_due = 0.0
     routing = RoutingCache(settings.routing_refresh_seconds)
-    async with httpx.AsyncClient(follow_redirects=False) as client, peer_http_client(settings) as peer_client:
+    async with clients(settings) as (client, peer_client):
+        channels = delivery_channels(settings, client, peer_client)
         hub = (
             Schuldenknooppunt(
                 peer_client, settings.schuldenknooppunt_url, settings.schuldenknooppunt_deelnemer
@@ -53,10 +79,7 @@ async def run_forever(
                 if hub is not None and time.monotonic() >= hub_due:
                     await poll_hub(sessionmaker, settings, hub, routing)
                     hub_due = time.monotonic() + settings.schuldenknooppunt_poll_seconds
-                while (
-                    await deliver_round(sessionmaker, settings, client, peer_client=peer_client)
-                    >= settings.delivery_batch
-                ):
+                while await deliver_round(sessionmaker, settings, channels) >= settings.delivery_batch:
                     pass  # a full batch: more may be due right away
             except Exception:
                 logger.exception("worker round failed; trying again next round")

@@ -108,7 +108,7 @@ async def _creditor_with_coverage(session: AsyncSession) -> str:
     from datetime import date
 
     creditor = await organisations.add_organisation(
-        session, naam="Bench Water", rol=Rol.SCHULDEISER, oin="00000001234567890000", soort="Water"
+        session, naam="Bench Water", rol=Rol.SCHULDEISER, oin="00000001234567890000", signaalpartner="Water"
     )
     uitvoerder = await organisations.add_organisation(session, naam="Bench Kredietbank", rol=Rol.UITVOERDER)
     await organisations.set_coverage(

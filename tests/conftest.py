@@ -152,9 +152,11 @@ async def parties(sessionmaker: async_sessionmaker[AsyncSession]) -> Parties:
 
         return Parties(
             water=await party(
-                "Waterbedrijf Voorbeeld", Rol.SCHULDEISER, oin="00000001234567890000", soort="Water"
+                "Waterbedrijf Voorbeeld", Rol.SCHULDEISER, oin="00000001234567890000", signaalpartner="Water"
             ),
-            energie=await party("Energie Voorbeeld", Rol.SCHULDEISER, kvk_nummer="12345678", soort="Energie"),
+            energie=await party(
+                "Energie Voorbeeld", Rol.SCHULDEISER, kvk_nummer="12345678", signaalpartner="Energie"
+            ),
             amsterdam=await party("Kredietbank Amsterdam", Rol.UITVOERDER, ("0363",)),
             rivierenland=await party("Kredietbank Rivierenland", Rol.UITVOERDER, ("0281", "1960")),
         )

@@ -13,11 +13,11 @@ from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.config import get_settings
-from app.delivery import service
 from app.delivery.models import Abonnement
+from app.delivery.subscriptions import subscribe
 from app.organisations.models import Organisatie
-from app.peers.outbound import SCHULDENKNOOPPUNT_SOORTEN, VROEGSIGNALERING_SOORTEN
-from app.referrals.projection import Soort
+from app.outbox import EventType
+from app.peers.outbound import SCHULDENKNOOPPUNT_EVENTS, VROEGSIGNALERING_EVENTS
 from tests.conftest import Parties
 
 VS_URL = "https://vroegsignalering.test/api/v1"
@@ -71,9 +71,9 @@ async def test_an_uitvoerder_goes_on_vroegsignalering_with_its_address_and_a_sub
     found = await organisation(sessionmaker, parties.amsterdam.id)
     assert (found.kanaal, found.kanaal_adres) == ("vroegsignalering", "GM0363")
     (subscription,) = await subscriptions(sessionmaker, parties.amsterdam.id)
-    assert subscription.soort == "vroegsignalering"
+    assert subscription.kanaal == "vroegsignalering"
     assert subscription.url == VS_URL
-    assert sorted(subscription.soorten) == sorted(VROEGSIGNALERING_SOORTEN)
+    assert sorted(subscription.event_types) == sorted(VROEGSIGNALERING_EVENTS)
     assert subscription.actief
 
 
@@ -88,9 +88,9 @@ async def test_a_creditor_goes_on_the_schuldenknooppunt_for_answers_and_terugmel
     found = await organisation(sessionmaker, parties.water.id)
     assert (found.kanaal, found.kanaal_adres) == ("schuldenknooppunt", "WV-01")
     (subscription,) = await subscriptions(sessionmaker, parties.water.id)
-    assert (subscription.soort, subscription.url) == ("schuldenknooppunt", HUB_URL)
-    assert {"ontvangstbevestiging", "foutbericht", "status-gewijzigd"} <= set(subscription.soorten)
-    assert sorted(subscription.soorten) == SCHULDENKNOOPPUNT_SOORTEN
+    assert (subscription.kanaal, subscription.url) == ("schuldenknooppunt", HUB_URL)
+    assert {"ontvangstbevestiging", "foutbericht", "status-gewijzigd"} <= set(subscription.event_types)
+    assert sorted(subscription.event_types) == SCHULDENKNOOPPUNT_EVENTS
 
 
 async def test_choosing_the_same_channel_again_keeps_one_subscription(
@@ -148,11 +148,11 @@ async def test_back_to_api_removes_the_peer_subscription_and_keeps_webhooks(
     async with sessionmaker() as session, session.begin():
         found = await session.get(Organisatie, parties.amsterdam.id)
         assert found is not None
-        await service.subscribe(
+        await subscribe(
             session,
             organisatie=found,
             url="https://kredietbank.test/webhooks",
-            soorten=[Soort.ONTVANGEN],
+            event_types=[EventType.ONTVANGEN],
             now=datetime.now(UTC),
         )
     await wdv("org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering", "--adres", "GM0363")
@@ -163,7 +163,7 @@ async def test_back_to_api_removes_the_peer_subscription_and_keeps_webhooks(
     assert result.stdout.strip() == "Kredietbank Amsterdam now uses api"
     found = await organisation(sessionmaker, parties.amsterdam.id)
     assert (found.kanaal, found.kanaal_adres) == ("api", None)
-    assert [s.soort for s in await subscriptions(sessionmaker, parties.amsterdam.id)] == ["webhook"]
+    assert [s.kanaal for s in await subscriptions(sessionmaker, parties.amsterdam.id)] == ["webhook"]
 
 
 async def test_an_unknown_organisation_is_refused(wdv_database: str, parties: Parties) -> None:
@@ -183,8 +183,8 @@ async def test_the_sandbox_puts_the_health_insurer_on_the_hub_and_rotterdam_in_v
     rotterdam = await organisation(sessionmaker, "Schuldhulp Rotterdam Voorbeeld")
     assert (insurer.kanaal, insurer.kanaal_adres) == ("schuldenknooppunt", "ZVV-001")
     assert (rotterdam.kanaal, rotterdam.kanaal_adres) == ("vroegsignalering", "GM0599")
-    assert [s.soort for s in await subscriptions(sessionmaker, insurer.id)] == ["schuldenknooppunt"]
-    assert [s.soort for s in await subscriptions(sessionmaker, rotterdam.id)] == ["vroegsignalering"]
+    assert [s.kanaal for s in await subscriptions(sessionmaker, insurer.id)] == ["schuldenknooppunt"]
+    assert [s.kanaal for s in await subscriptions(sessionmaker, rotterdam.id)] == ["vroegsignalering"]
     others = await organisation(sessionmaker, "Kredietbank Amsterdam Voorbeeld")
     assert others.kanaal == "api"
 

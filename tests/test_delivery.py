@@ -22,14 +22,15 @@ from typer.testing import CliRunner, Result
 from app.cli import cli
 from app.config import Settings, get_settings
 from app.delivery import schedule, service
-from app.delivery.models import Abonnement, Bezorging, Bezorgpoging, Uitgaand
+from app.delivery.models import Abonnement, Bezorging, Bezorgpoging
 from app.delivery.worker import deliver_round
 from app.main import create_app
 from app.models import Doorverwijzing, Gebeurtenis
+from app.outbox import EventType, Uitgaand
 from app.referrals import history
 from app.referrals.lifecycle import Status
-from app.referrals.projection import Soort
 from app.referrals.timers import run_timers
+from app.worker import delivery_channels
 from tests.conftest import Parties, Party
 from tests.lifecycle_helpers import referral_id, report_status, send_referral, status_message, withdraw
 from tests.receiver import Receiver, running_receiver
@@ -129,7 +130,8 @@ async def deliver(
     now: datetime | None = None,
 ) -> int:
     """One worker round with a fixed jitter; returns how many attempts were made."""
-    return await deliver_round(sessionmaker, settings, sender, rng=random.Random(0), now=now)
+    channels = delivery_channels(settings, sender, sender)
+    return await deliver_round(sessionmaker, settings, channels, rng=random.Random(0), now=now)
 
 
 async def deliveries(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Bezorging]:
@@ -917,7 +919,7 @@ async def test_a_rolled_back_change_leaves_no_outbox_row(
     async with sessionmaker() as session:
         referral = await session.get(Doorverwijzing, referral_id(path))
         assert referral is not None
-        history.record(session, referral, soort=Soort.INGETROKKEN, now=datetime.now(UTC), actor_id=None)
+        history.record(session, referral, soort=EventType.INGETROKKEN, now=datetime.now(UTC), actor_id=None)
         await session.flush()
         written = int(await session.scalar(select(func.count()).select_from(Uitgaand)) or 0)
         await session.rollback()

@@ -21,9 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.delivery import service
-from app.delivery.models import Bezorgpoging, Uitgaand
+from app.delivery.models import Bezorgpoging
 from app.delivery.worker import deliver_round
 from app.models import Doorverwijzing
+from app.outbox import Uitgaand
+from app.worker import delivery_channels
 from tests.conftest import Parties
 from tests.lifecycle_helpers import referral_id, send_referral
 from tests.receiver import Receiver, running_receiver
@@ -118,7 +120,8 @@ async def test_two_workers_never_send_the_same_attempt_twice(
             while True:
                 sent = list(
                     await asyncio.gather(
-                        deliver_round(makers[0], settings, first), deliver_round(makers[1], settings, second)
+                        deliver_round(makers[0], settings, delivery_channels(settings, first, first)),
+                        deliver_round(makers[1], settings, delivery_channels(settings, second, second)),
                     )
                 )
                 if not any(sent):
@@ -211,7 +214,8 @@ async def test_a_claimed_delivery_is_left_alone_while_its_lease_runs(
     claimed_at = datetime.now(UTC)
     await _claimed_by_a_vanished_worker(sessionmaker, at=claimed_at, lease=timedelta(seconds=60))
 
-    sent = await deliver_round(sessionmaker, settings, sender, now=claimed_at + timedelta(seconds=59))
+    channels = delivery_channels(settings, sender, sender)
+    sent = await deliver_round(sessionmaker, settings, channels, now=claimed_at + timedelta(seconds=59))
 
     assert sent == 0
     assert receiver.requests == []
@@ -230,7 +234,7 @@ async def test_a_lapsed_claim_is_claimed_again_and_delivered(
     claimed_at = datetime.now(UTC) - timedelta(minutes=5)
     await _claimed_by_a_vanished_worker(sessionmaker, at=claimed_at, lease=timedelta(seconds=60))
 
-    sent = await deliver_round(sessionmaker, settings, sender)
+    sent = await deliver_round(sessionmaker, settings, delivery_channels(settings, sender, sender))
 
     assert sent == 1
     assert [e.type for e in receiver.events] == ["nl.schuldhulp.warme-doorverwijzing.ontvangen"]

@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app.outbox import EventType
 from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status, allowed_next, can_move, is_open
 from app.referrals.models import Doorverwijzing
 from app.referrals.projection import (
     CREDITOR_EVENTS,
     PARTNER_STATUS,
-    Soort,
     creditor_gegevens,
     creditor_sees,
     partner_status,
@@ -129,27 +129,27 @@ UITVOERDER_DETAILS = {
     "van": {"gemeentecode": "0363"},
     "naarUitvoerderId": "a7f0",
 }
-CREDITORS_OWN = {Soort.INGETROKKEN: {"reden"}, Soort.BETALINGSHERSTEL: {"soort"}}
+CREDITORS_OWN = {EventType.INGETROKKEN: {"reden"}, EventType.BETALINGSHERSTEL: {"soort"}}
 
 
-@pytest.mark.parametrize("soort", list(Soort))
-def test_the_creditor_never_gets_an_uitvoerders_reason_result_note_or_contact_attempt(soort: Soort) -> None:
+@pytest.mark.parametrize("soort", list(EventType))
+def test_the_creditor_never_gets_an_uitvoerders_reason_result_note_or_contact_attempt(soort: EventType) -> None:
     shown = creditor_gegevens(soort.value, UITVOERDER_DETAILS)
 
     assert set(shown) <= CREDITORS_OWN.get(soort, set())
 
 
 def test_contact_attempts_are_invisible_to_the_creditor() -> None:
-    assert not creditor_sees(Soort.CONTACTPOGING.value)
-    assert Soort.CONTACTPOGING not in CREDITOR_EVENTS
-    assert creditor_gegevens(Soort.CONTACTPOGING.value, {"soort": "Telefoon", "bereikt": False}) == {}
+    assert not creditor_sees(EventType.CONTACTPOGING.value)
+    assert EventType.CONTACTPOGING not in CREDITOR_EVENTS
+    assert creditor_gegevens(EventType.CONTACTPOGING.value, {"soort": "Telefoon", "bereikt": False}) == {}
 
 
 def test_the_creditor_sees_a_status_change_without_its_details() -> None:
     gegevens = {"reden": "Niet opgepakt: andere reden", "interneToelichting": "intern"}
 
-    assert creditor_sees(Soort.STATUS_GEWIJZIGD.value)
-    assert creditor_gegevens(Soort.STATUS_GEWIJZIGD.value, gegevens) == {}
+    assert creditor_sees(EventType.STATUS_GEWIJZIGD.value)
+    assert creditor_gegevens(EventType.STATUS_GEWIJZIGD.value, gegevens) == {}
 
 
 def test_the_creditor_is_not_told_that_a_referral_was_routed_elsewhere() -> None:
@@ -160,5 +160,5 @@ def test_the_creditor_is_not_told_that_a_referral_was_routed_elsewhere() -> None
         "naarUitvoerderId": "a7f0",
     }
 
-    assert creditor_gegevens(Soort.HERINGEDEELD.value, gegevens) == {}
-    assert not creditor_sees(Soort.HERINGEDEELD.value)
+    assert creditor_gegevens(EventType.HERINGEDEELD.value, gegevens) == {}
+    assert not creditor_sees(EventType.HERINGEDEELD.value)

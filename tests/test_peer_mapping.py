@@ -51,7 +51,7 @@ def volledig() -> dict[str, Any]:
 
 def signal_for(bericht: dict[str, Any], adres: dict[str, Any] | None = None) -> dict[str, Any]:
     return mapping.signaal(
-        referral_id=uuid.UUID("d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6"),
+        doorverwijzing_id=uuid.UUID("d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6"),
         bericht=bericht,
         adres=adres or bericht["inwoner"]["adres"],
         gemeentecode="0363",

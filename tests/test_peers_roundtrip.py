@@ -31,6 +31,7 @@ from app.peers.channels import set_channel
 from app.peers.clients import Schuldenknooppunt, peer_http_client
 from app.peers.simulators import schuldenknooppunt, vroegsignalering
 from app.routing.service import RoutingCache
+from app.worker import delivery_channels
 from tests.conftest import EXAMPLES
 from tests.loopback import serving
 
@@ -116,8 +117,7 @@ class World:
             return await deliver_round(
                 self.sessionmaker,
                 self.settings,
-                webhooks,
-                peer_client=self.peer,
+                delivery_channels(self.settings, webhooks, self.peer),
                 now=datetime.now(UTC) + later,
             )
 
@@ -175,7 +175,7 @@ class World:
                     select(Bezorgpoging)
                     .join(Bezorging, Bezorging.id == Bezorgpoging.bezorging_id)
                     .join(Abonnement, Abonnement.id == Bezorging.abonnement_id)
-                    .where(Abonnement.soort == Kanaal.SCHULDENKNOOPPUNT.value)
+                    .where(Abonnement.kanaal == Kanaal.SCHULDENKNOOPPUNT.value)
                     .order_by(Bezorgpoging.tijdstip)
                 )
             )
@@ -221,7 +221,11 @@ async def organisations_on_peers(sessionmaker: async_sessionmaker[AsyncSession])
     now = datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
         creditor = await organisations.add_organisation(
-            session, naam="Zorgverzekeraar Voorbeeld", rol=Rol.SCHULDEISER, kvk_nummer=KVK, soort="Zorg"
+            session,
+            naam="Zorgverzekeraar Voorbeeld",
+            rol=Rol.SCHULDEISER,
+            kvk_nummer=KVK,
+            signaalpartner="Zorg",
         )
         await set_channel(
             session,

@@ -28,7 +28,7 @@ def org_add(
 
     async def work(session: AsyncSession) -> Organisatie:
         return await organisations.add_organisation(
-            session, naam=naam, rol=rol, oin=oin, kvk_nummer=kvk, soort=soort
+            session, naam=naam, rol=rol, oin=oin, kvk_nummer=kvk, signaalpartner=soort
         )
 
     try:

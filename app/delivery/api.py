@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth import CurrentOrg
 from app.db import SessionDep
-from app.delivery import events, service, targets
-from app.delivery.models import Abonnement, Bezorging, Uitgaand
+from app.delivery import events, mailbox, service, subscriptions, targets
+from app.delivery.models import Abonnement, Bezorging
 from app.delivery.schemas import (
     AbonnementMetSecret,
     AbonnementView,
@@ -21,7 +21,7 @@ from app.delivery.schemas import (
 from app.errors import InvalidMessage, NotFound, Violation
 from app.http import AppSettings, json_body, openapi_json_body
 from app.openapi import problem_responses
-from app.referrals.changes import acknowledge
+from app.referrals.changes import confirm_delivery
 
 router = APIRouter(tags=["bezorging"])
 
@@ -30,7 +30,7 @@ def _view(found: Abonnement) -> AbonnementView:
     return AbonnementView(
         id=found.id,
         url=found.url,
-        soorten=found.soorten,
+        soorten=found.event_types,
         actief=found.actief,
         uitgeschakeld_reden=found.uitgeschakeld_reden,
         aangemaakt_op=found.aangemaakt_op,
@@ -48,7 +48,7 @@ def _view(found: Abonnement) -> AbonnementView:
 )
 async def post_abonnement(
     session: SessionDep,
-    organisation: CurrentOrg,
+    organisatie: CurrentOrg,
     settings: AppSettings,
     body: Annotated[NieuwAbonnement, Depends(json_body(NieuwAbonnement))],
 ) -> AbonnementMetSecret:
@@ -56,8 +56,8 @@ async def post_abonnement(
         await targets.check(body.url, allow_local=settings.webhook_allow_local)
     except targets.TargetRefused as exc:
         raise InvalidMessage(violations=[Violation("/url", str(exc), "doel")]) from None
-    found = await service.subscribe(
-        session, organisatie=organisation, url=body.url, soorten=body.soorten, now=datetime.now(UTC)
+    found = await subscriptions.subscribe(
+        session, organisatie=organisatie, url=body.url, event_types=body.soorten, now=datetime.now(UTC)
     )
     return AbonnementMetSecret(**_view(found).model_dump(), secret=found.secret)
 
@@ -68,8 +68,8 @@ async def post_abonnement(
     summary="List this organisation's webhook subscriptions",
     responses=problem_responses(400, 401),
 )
-async def get_abonnementen(session: SessionDep, organisation: CurrentOrg) -> list[AbonnementView]:
-    return [_view(found) for found in await service.subscriptions(session, organisation)]
+async def get_abonnementen(session: SessionDep, organisatie: CurrentOrg) -> list[AbonnementView]:
+    return [_view(found) for found in await subscriptions.subscriptions(session, organisatie)]
 
 
 @router.delete(
@@ -79,9 +79,9 @@ async def get_abonnementen(session: SessionDep, organisation: CurrentOrg) -> lis
     responses=problem_responses(400, 401, 404),
 )
 async def delete_abonnement(
-    abonnement_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
+    abonnement_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg
 ) -> Response:
-    await service.unsubscribe(session, organisation, abonnement_id)
+    await subscriptions.unsubscribe(session, organisatie, abonnement_id)
     return Response(status_code=204)
 
 
@@ -91,9 +91,9 @@ async def delete_abonnement(
     summary="Rotate the signing secret (the old one keeps signing for a day)",
     responses=problem_responses(400, 401, 404),
 )
-async def post_rotatie(abonnement_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg) -> Rotatie:
-    found = await service.subscription(session, organisation, abonnement_id)
-    secret = service.rotate(found, now=datetime.now(UTC))
+async def post_rotatie(abonnement_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg) -> Rotatie:
+    found = await subscriptions.subscription(session, organisatie, abonnement_id)
+    secret = subscriptions.rotate(found, now=datetime.now(UTC))
     assert found.vorig_secret_tot is not None
     return Rotatie(secret=secret, vorig_secret_geldig_tot=found.vorig_secret_tot)
 
@@ -105,9 +105,9 @@ async def post_rotatie(abonnement_id: uuid.UUID, session: SessionDep, organisati
     summary="Send a test event to this subscription",
     responses=problem_responses(400, 401, 404, 409),
 )
-async def post_test(abonnement_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg) -> BezorgingView:
-    found = await service.subscription(session, organisation, abonnement_id)
-    delivery = await service.send_test_event(session, found, now=datetime.now(UTC))
+async def post_test(abonnement_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg) -> BezorgingView:
+    found = await subscriptions.subscription(session, organisatie, abonnement_id)
+    delivery = await subscriptions.send_test_event(session, found, now=datetime.now(UTC))
     return _delivery_view(delivery, found)
 
 
@@ -130,10 +130,8 @@ def _delivery_view(delivery: Bezorging, found: Abonnement) -> BezorgingView:
     summary="Webhook deliveries that failed after every retry",
     responses=problem_responses(400, 401),
 )
-async def get_bezorgingen(session: SessionDep, organisation: CurrentOrg) -> list[BezorgingView]:
-    return [
-        _delivery_view(delivery, found) for delivery, found in await service.failed(session, organisation)
-    ]
+async def get_bezorgingen(session: SessionDep, organisatie: CurrentOrg) -> list[BezorgingView]:
+    return [_delivery_view(delivery, found) for delivery, found in await service.failed(session, organisatie)]
 
 
 @router.post(
@@ -144,11 +142,11 @@ async def get_bezorgingen(session: SessionDep, organisation: CurrentOrg) -> list
     responses=problem_responses(400, 401, 404, 409),
 )
 async def post_opnieuw(
-    bezorging_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
+    bezorging_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg
 ) -> BezorgingView:
     delivery = await session.get(Bezorging, bezorging_id, with_for_update=True)
     found = await session.get(Abonnement, delivery.abonnement_id) if delivery else None
-    if delivery is None or found is None or found.organisatie_id != organisation.id:
+    if delivery is None or found is None or found.organisatie_id != organisatie.id:
         raise NotFound("no delivery with this id for this organisation")
     await service.replay(session, delivery, now=datetime.now(UTC))
     return _delivery_view(delivery, found)
@@ -163,13 +161,13 @@ async def post_opnieuw(
 )
 async def get_berichten(
     session: SessionDep,
-    organisation: CurrentOrg,
+    organisatie: CurrentOrg,
     settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Berichten:
     try:
-        page = await service.mailbox(session, organisation, limit=limit, cursor=cursor)
+        page = await mailbox.mailbox(session, organisatie, limit=limit, cursor=cursor)
     except ValueError as exc:
         raise InvalidMessage(violations=[Violation("/query/cursor", str(exc))]) from None
     return Berichten(
@@ -188,7 +186,7 @@ async def get_berichten(
     description="Confirming the `ontvangen` event of a new referral tells the creditor it was delivered.",
     responses=problem_responses(400, 401, 404),
 )
-async def post_bevestiging(bericht_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg) -> Response:
-    event: Uitgaand = await service.event_for(session, organisation, bericht_id)
-    await acknowledge(session, event, now=datetime.now(UTC))
+async def post_bevestiging(bericht_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg) -> Response:
+    event = await mailbox.event_for(session, organisatie, bericht_id)
+    await confirm_delivery(session, event, now=datetime.now(UTC))
     return Response(status_code=204)

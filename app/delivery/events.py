@@ -7,7 +7,7 @@ from typing import Any
 from standardwebhooks import Webhook
 
 from app.clocks import utc_text
-from app.delivery.models import Uitgaand
+from app.outbox import Uitgaand
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 

@@ -1,58 +1,27 @@
+"""Webhook and peer-channel subscriptions, the deliveries of outbox events to them, and every attempt."""
+
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
 
 
-class Uitgaand(Base):
-    """One event for one receiving organisation, written in the transaction of the change.
-
-    `data` is thin (ids, type, status, gemeentecode): no name, BSN, address or free text. The row
-    is the organisation's mailbox entry until it is confirmed, and the source of its webhook
-    deliveries once the worker has fanned it out.
-    """
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_ontvanger_open", "ontvanger_id", "aangemaakt_op", "id"),
-        Index(
-            "ix_outbox_te_verdelen",
-            "verdeeld",
-            sqlite_where=text("NOT verdeeld"),
-            postgresql_where=text("NOT verdeeld"),
-        ),
-    )
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    ontvanger_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"))
-    # None for a test event that belongs to no referral
-    doorverwijzing_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("doorverwijzingen.id"))
-    volgnummer: Mapped[int] = mapped_column(Integer)
-    type: Mapped[str] = mapped_column(String(120))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # the path the receiver fetches details from, with its own credentials
-    dataref: Mapped[str | None] = mapped_column(String(200))
-    aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
-    verdeeld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    bevestigd_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
 class Abonnement(Base):
-    """A webhook subscription of an organisation. The secret is kept to sign with (`whsec_…`)."""
+    """A subscription of an organisation to its events on one channel: a webhook (the secret is kept
+    to sign with, `whsec_…`), or the peer system the organisation works in."""
 
     __tablename__ = "webhook_abonnementen"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organisatie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"), index=True)
-    # webhook, or a peer channel (vroegsignalering, schuldenknooppunt) delivered the same way
-    soort: Mapped[str] = mapped_column(String(20), default="webhook", server_default="webhook")
+    # the delivery channel: webhook, or a peer (vroegsignalering, schuldenknooppunt)
+    kanaal: Mapped[str] = mapped_column(String(20), default="webhook", server_default="webhook")
     url: Mapped[str] = mapped_column(String(2000))
-    # event types (the part after the prefix, e.g. "status-gewijzigd"); empty means all
-    soorten: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # EventType values (e.g. "status-gewijzigd") to deliver; empty means all
+    event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(100))
     # during a rotation the previous secret signs too, until `vorig_secret_tot`
     vorig_secret: Mapped[str | None] = mapped_column(String(100))
@@ -82,7 +51,7 @@ class Bezorging(Base):
     # copied from the event, to keep the order per referral cheaply
     doorverwijzing_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     volgnummer: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))  # wachtend | bezig | afgeleverd | mislukt
+    status: Mapped[str] = mapped_column(String(20))  # a BezorgStatus (app/delivery/states.py)
     pogingen: Mapped[int] = mapped_column(Integer, default=0)
     volgende_poging_op: Mapped[datetime] = mapped_column(UTCDateTime)
     geclaimd_tot: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import Field
 
-from app.referrals.projection import Soort
+from app.outbox import EventType
 from app.schemas import ApiModel
 
 
 class NieuwAbonnement(ApiModel):
     url: str = Field(max_length=2000, examples=["https://zaaksysteem.example.nl/webhooks/wdv"])
-    soorten: list[Soort] = Field(
+    soorten: list[EventType] = Field(
         default_factory=list, description="Event types to receive (e.g. status-gewijzigd); empty for all"
     )
 

@@ -6,7 +6,7 @@ import time
 import httpx
 
 from app.delivery import schedule, targets
-from app.delivery.service import Outcome
+from app.delivery.channels import Outcome
 
 READ_LIMIT = 4096
 

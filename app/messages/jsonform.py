@@ -2,13 +2,14 @@
 
 import hashlib
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 
 def plain(value: Any) -> Any:
     """Replace Decimals (how amounts are parsed, exactly) with int or float for JSON storage."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
@@ -17,7 +18,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def content_hash(data: dict[str, Any]) -> str:
+def content_hash(data: Mapping[str, Any]) -> str:
     """Same hash for the same content, whichever format or member order it arrived in."""
     canonical = json.dumps(plain(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -31,8 +31,8 @@ class Organisatie(Base):
     rol: Mapped[str] = mapped_column(String(20))
     oin: Mapped[str | None] = mapped_column(String(20), unique=True)
     kvk_nummer: Mapped[str | None] = mapped_column(String(8), unique=True)
-    # DDAS EnumSignaalpartner, for creditors
-    soort: Mapped[str | None] = mapped_column(String(40))
+    # the kind of creditor (DDAS EnumSignaalpartner: Water, Energie, Huur, Zorg, ...)
+    signaalpartner: Mapped[str | None] = mapped_column(String(40))
     aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
     kanaal: Mapped[str] = mapped_column(String(20), default=Kanaal.API.value, server_default=Kanaal.API.value)
     # the organisation's address on its channel: participant code at the hub, or its

@@ -25,7 +25,7 @@ async def add_organisation(
     rol: Rol,
     oin: str | None = None,
     kvk_nummer: str | None = None,
-    soort: str | None = None,
+    signaalpartner: str | None = None,
 ) -> Organisatie:
     if rol is Rol.SCHULDEISER and not (oin or kvk_nummer):
         raise ValueError("a schuldeiser needs an OIN or a KvK-nummer")
@@ -34,7 +34,7 @@ async def add_organisation(
         rol=rol.value,
         oin=oin,
         kvk_nummer=kvk_nummer,
-        soort=soort,
+        signaalpartner=signaalpartner,
         aangemaakt_op=datetime.now(UTC),
     )
     session.add(organisation)

@@ -4,20 +4,21 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, Field
 
 from app.auth import CurrentOrg
 from app.clocks import utc_text
 from app.db import SessionDep
 from app.errors import InvalidMessage, TransitionNotAllowed
-from app.http import json_body, openapi_json_body
+from app.http import json_body, openapi_json_body, routing_of
 from app.messages.specs import MessageKind
-from app.messages.validation import data_violations
+from app.messages.validation import Message, data_violations
 from app.openapi import problem_responses
 from app.organisations.models import Rol
 from app.peers import mapping
-from app.referrals import changes
+from app.referrals import access, inbound
+from app.routing.service import RoutingCache
 from app.schemas import ApiModel
 
 router = APIRouter(prefix="/vroegsignalering", tags=["vroegsignalering"])
@@ -62,47 +63,43 @@ class Verwerkt(ApiModel):
     responses=problem_responses(400, 401, 404, 409, 413, 415),
 )
 async def post_statusupdate(
-    request: Request,
-    session: SessionDep,
-    organisation: CurrentOrg,
+    organisatie: CurrentOrg,
     update: Annotated[Statusupdate, Depends(json_body(Statusupdate))],
+    session: SessionDep,
+    routing: Annotated[RoutingCache, Depends(routing_of)],
 ) -> Verwerkt:
-    referral = await changes.referral_as(
+    doorverwijzing = await access.for_party(
         session,
-        organisatie=organisation,
-        referral_id=update.signaal_id,
-        role=Rol.UITVOERDER,
+        organisatie=organisatie,
+        doorverwijzing_id=update.signaal_id,
+        rol=Rol.UITVOERDER,
         actie="status uit vroegsignalering",
     )
     # the update's own moment, so the same update pushed again gives the same messages
-    sent = utc_text(update.tijdstip)
     messages = mapping.statusmeldingen(
-        update.model_dump(mode="json", by_alias=True, exclude_none=True), verzonden_op=sent
+        update.model_dump(mode="json", by_alias=True, exclude_none=True),
+        verzonden_op=utc_text(update.tijdstip),
     )
     applied, skipped = 0, []
     for message in messages:
         if violations := data_violations(MessageKind.STATUSMELDING, message):
             raise InvalidMessage("the update does not map onto a valid Statusmelding", violations=violations)
-        _, repeat = await changes.receive_once(
-            session,
-            organisatie=organisation,
-            referral=referral,
-            kind=MessageKind.STATUSMELDING,
-            message=message,
-        )
-        if repeat:
-            continue
         try:
-            await changes.report_status(
+            outcome = await inbound.apply(
                 session,
-                uitvoerder=organisation,
-                referral=referral,
-                message=message,
-                routing=request.app.state.routing,
+                organisatie=organisatie,
+                doorverwijzing=doorverwijzing,
+                kind=MessageKind.STATUSMELDING,
+                message=Message(message, is_xml=False),
+                routing=routing,
             )
-            applied += 1
         except TransitionNotAllowed:
             skipped.append(message.get("status", "contactpoging"))
+            continue
+        applied += 0 if outcome.repeat else 1
     return Verwerkt(
-        doorverwijzing_id=referral.id, status=referral.status, toegepast=applied, overgeslagen=skipped
+        doorverwijzing_id=doorverwijzing.id,
+        status=doorverwijzing.status,
+        toegepast=applied,
+        overgeslagen=skipped,
     )

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.delivery.models import Abonnement
-from app.delivery.service import WEBHOOK, new_secret
+from app.delivery.subscriptions import new_secret
+from app.delivery.webhook import WEBHOOK
 from app.organisations.models import Kanaal, Organisatie, Rol
 from app.peers.outbound import subscription_defaults
 
@@ -39,27 +40,27 @@ async def set_channel(
     await session.execute(
         delete(Abonnement).where(
             Abonnement.organisatie_id == organisatie.id,
-            Abonnement.soort.not_in((WEBHOOK, kanaal.value)),
+            Abonnement.kanaal.not_in((WEBHOOK, kanaal.value)),
         )
     )
     if kanaal is not Kanaal.API:
-        url, soorten = subscription_defaults(kanaal, settings)
+        url, event_types = subscription_defaults(kanaal, settings)
         existing = await session.scalar(
             select(Abonnement).where(
-                Abonnement.organisatie_id == organisatie.id, Abonnement.soort == kanaal.value
+                Abonnement.organisatie_id == organisatie.id, Abonnement.kanaal == kanaal.value
             )
         )
         if existing is not None:
-            existing.url, existing.soorten, existing.actief = url, soorten, True
+            existing.url, existing.event_types, existing.actief = url, event_types, True
             await session.flush()
             return
         session.add(
             Abonnement(
                 id=uuid.uuid4(),
                 organisatie_id=organisatie.id,
-                soort=kanaal.value,
+                kanaal=kanaal.value,
                 url=url,
-                soorten=soorten,
+                event_types=event_types,
                 secret=new_secret(),
                 actief=True,
                 aangemaakt_op=now,

@@ -5,31 +5,30 @@ message again; the intake recognises its berichtId and nothing is stored or answ
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import outbox
 from app.config import Settings
-from app.delivery.models import Uitgaand
 from app.errors import NotFound, ProblemError
+from app.messages import types
 from app.messages.specs import MessageKind
 from app.messages.validation import read_message
 from app.organisations.models import Kanaal, Organisatie, Rol
+from app.outbox import AnswerType, Uitgaand
 from app.peers.clients import Opgehaald, Schuldenknooppunt
 from app.peers.soap import KIND_OF, Berichtkop
-from app.referrals import changes, intake
-from app.referrals.history import EVENT_TYPE_PREFIX
+from app.referrals import inbound, intake, projection
 from app.referrals.models import Doorverwijzing
 from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv.peers")
 ANTWOORD_NAMESPACE = uuid.UUID("9d2f6a10-7c4e-4b83-a1d5-3e8f0c2b6a47")
-ONTVANGSTBEVESTIGING = EVENT_TYPE_PREFIX + "ontvangstbevestiging"
-FOUTBERICHT = EVENT_TYPE_PREFIX + "foutbericht"
-TERUGMELDING = EVENT_TYPE_PREFIX + "terugmelding"
 
 
 async def poll(
@@ -58,157 +57,143 @@ async def take_in(
 ) -> bool:
     """Store one fetched message and queue its answer; False leaves it unconfirmed at the hub."""
     kop = fetched.kop
-    creditor = await session.scalar(
+    schuldeiser = await session.scalar(
         select(Organisatie).where(
             Organisatie.kanaal_adres == kop.afzender,
             Organisatie.kanaal == Kanaal.SCHULDENKNOOPPUNT.value,
             Organisatie.rol == Rol.SCHULDEISER.value,
         )
     )
-    if creditor is None:
+    if schuldeiser is None:
         logger.warning(
             "hub message %s from unknown participant %s left unconfirmed", kop.bericht_id, kop.afzender
         )
         return False
-    answer_id = uuid.uuid5(ANTWOORD_NAMESPACE, f"{creditor.id}:{kop.bericht_id}")
-    if await session.get(Uitgaand, answer_id) is not None:
+    answer = Answer(schuldeiser, kop, datetime.now(UTC))
+    if await session.get(Uitgaand, answer.event_id) is not None:
         return True  # taken in before; only the confirmation was lost
-    now = datetime.now(UTC)
-    if kop.berichtsoort in ("intrekking", "betalingsherstel"):
-        try:
-            await _follow_up(session, creditor, fetched, answer_id=answer_id, now=now, max_depth=max_depth)
-        except ProblemError as refused:
-            _answer_problem(session, creditor, answer_id, kop, now, refused)
-        return True
-    if kop.berichtsoort != "doorverwijzing":
-        unsupported = ProblemError(
-            f"berichtsoort {kop.berichtsoort} is not taken in from the hub", status=422
-        )
-        _answer_problem(session, creditor, answer_id, kop, now, unsupported)
-        return True
     try:
-        message = read_message(
-            MessageKind.DOORVERWIJZING, etree.tostring(fetched.inhoud), "application/xml", max_depth=max_depth
-        )
-        outcome = await intake.receive(
-            session,
-            schuldeiser=creditor,
-            message=message.data,
-            routing=routing,
-            conversatie_id=kop.conversatie_id,
-        )
-    except ProblemError as problem:
-        _answer_problem(session, creditor, answer_id, kop, now, problem)
-        return True
-    if isinstance(outcome, intake.Rejected):
-        _answer_problem(session, creditor, answer_id, kop, now, outcome.error)
-    elif not outcome.replayed:
-        referral = outcome.referral
-        _queue(
-            session,
-            creditor,
-            answer_id,
-            now,
-            ONTVANGSTBEVESTIGING,
-            referral.ontvangstbevestiging,
-            conversatie_id=kop.conversatie_id,
-            referral_id=referral.id,
-        )
+        kind = KIND_OF.get(kop.berichtsoort)
+        if kind is MessageKind.DOORVERWIJZING:
+            await _referral(session, answer, fetched, routing=routing, max_depth=max_depth)
+        elif kind in (MessageKind.INTREKKING, MessageKind.BETALINGSHERSTEL):
+            await _follow_up(session, answer, fetched, kind, routing=routing, max_depth=max_depth)
+        else:
+            raise ProblemError(f"berichtsoort {kop.berichtsoort} is not taken in from the hub", status=422)
+    except ProblemError as refused:
+        answer.problem(session, refused)
     return True
 
 
-def _answer_problem(
-    session: AsyncSession,
-    creditor: Organisatie,
-    answer_id: uuid.UUID,
-    kop: Berichtkop,
-    now: datetime,
-    problem: ProblemError,
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one hub message: an event for the creditor in the message's conversation,
+    whose id derives from the message, so a message taken in twice is answered once."""
+
+    schuldeiser: Organisatie
+    kop: Berichtkop
+    now: datetime
+
+    @property
+    def event_id(self) -> uuid.UUID:
+        return uuid.uuid5(ANTWOORD_NAMESPACE, f"{self.schuldeiser.id}:{self.kop.bericht_id}")
+
+    def queue(
+        self,
+        session: AsyncSession,
+        soort: AnswerType,
+        *,
+        doorverwijzing: Doorverwijzing | None = None,
+        volgnummer: int = 0,
+        probleem: dict[str, Any] | None = None,
+    ) -> None:
+        """The answer waits in the outbox until the delivery worker has it accepted by the hub."""
+        extra: dict[str, Any] = {
+            "conversatieReferentienummer": str(self.kop.conversatie_id),
+            "inReactieOp": str(self.kop.bericht_id),
+        }
+        if probleem is not None:
+            extra["probleem"] = probleem
+        outbox.enqueue(
+            session,
+            ontvanger_id=self.schuldeiser.id,
+            soort=soort,
+            now=self.now,
+            doorverwijzing_id=doorverwijzing.id if doorverwijzing else None,
+            volgnummer=volgnummer,
+            status=projection.partner_status(doorverwijzing.status) if doorverwijzing else None,
+            gemeentecode=doorverwijzing.verwezen_gemeentecode if doorverwijzing else None,
+            extra=extra,
+            event_id=self.event_id,
+        )
+
+    def problem(self, session: AsyncSession, refused: ProblemError) -> None:
+        """A Foutbericht whose `instance` names the refused message."""
+        probleem = refused.problem(instance=f"urn:uuid:{self.kop.bericht_id}")
+        self.queue(session, AnswerType.FOUTBERICHT, probleem=probleem)
+
+
+async def _referral(
+    session: AsyncSession, answer: Answer, fetched: Opgehaald, *, routing: RoutingCache, max_depth: int
 ) -> None:
-    """A Foutbericht whose `instance` names the refused message."""
-    body = problem.problem(instance=f"urn:uuid:{kop.bericht_id}")
-    _queue(
-        session,
-        creditor,
-        answer_id,
-        now,
-        FOUTBERICHT,
-        body,
-        conversatie_id=kop.conversatie_id,
-        referral_id=None,
+    """A Doorverwijzing through the very same intake; answered with its Ontvangstbevestiging."""
+    message = read_message(
+        MessageKind.DOORVERWIJZING, etree.tostring(fetched.inhoud), "application/xml", max_depth=max_depth
     )
+    outcome = await intake.receive(
+        session,
+        schuldeiser=answer.schuldeiser,
+        message=cast(types.Doorverwijzing, message.data),
+        routing=routing,
+        conversatie_id=answer.kop.conversatie_id,
+    )
+    if isinstance(outcome, intake.Rejected):
+        raise outcome.error
+    if not outcome.replayed:
+        doorverwijzing = outcome.doorverwijzing
+        answer.queue(
+            session,
+            AnswerType.ONTVANGSTBEVESTIGING,
+            doorverwijzing=doorverwijzing,
+            volgnummer=doorverwijzing.laatste_volgnummer,
+        )
 
 
 async def _follow_up(
     session: AsyncSession,
-    creditor: Organisatie,
+    answer: Answer,
     fetched: Opgehaald,
+    kind: MessageKind,
     *,
-    answer_id: uuid.UUID,
-    now: datetime,
+    routing: RoutingCache,
     max_depth: int,
 ) -> None:
-    """An Intrekking or Betalingsherstel in the conversation of one of the creditor's referrals.
-
-    A withdrawal is answered with a Terugmelding; payment recovery changes no state and is not answered.
-    """
-    kop = fetched.kop
-    referral = await session.scalar(
+    """An Intrekking or Betalingsherstel in the conversation of one of the creditor's referrals,
+    applied through the one inbound contract. A withdrawal is answered with a Terugmelding;
+    payment recovery changes no state and is not answered."""
+    doorverwijzing = await session.scalar(
         select(Doorverwijzing)
         .where(
-            Doorverwijzing.conversatie_id == kop.conversatie_id, Doorverwijzing.schuldeiser_id == creditor.id
+            Doorverwijzing.conversatie_id == answer.kop.conversatie_id,
+            Doorverwijzing.schuldeiser_id == answer.schuldeiser.id,
         )
         .with_for_update()
     )
-    if referral is None:
+    if doorverwijzing is None:
         raise NotFound("no referral of this creditor in this conversation")
-    kind = KIND_OF[kop.berichtsoort]
     message = read_message(kind, etree.tostring(fetched.inhoud), "application/xml", max_depth=max_depth)
-    _, repeat = await changes.receive_once(
-        session, organisatie=creditor, referral=referral, kind=kind, message=message.data
-    )
-    if repeat:
-        return
-    if kind is MessageKind.BETALINGSHERSTEL:
-        changes.report_payment_recovery(
-            session, schuldeiser=creditor, referral=referral, message=message.data
-        )
-        return
-    changes.withdraw(session, schuldeiser=creditor, referral=referral, message=message.data)
-    _queue(
+    applied = await inbound.apply(
         session,
-        creditor,
-        answer_id,
-        now,
-        TERUGMELDING,
-        {},
-        conversatie_id=kop.conversatie_id,
-        referral_id=referral.id,
+        organisatie=answer.schuldeiser,
+        doorverwijzing=doorverwijzing,
+        kind=kind,
+        message=message,
+        routing=routing,
     )
-
-
-def _queue(
-    session: AsyncSession,
-    creditor: Organisatie,
-    answer_id: uuid.UUID,
-    now: datetime,
-    type_: str,
-    bericht: dict[str, Any],
-    *,
-    conversatie_id: uuid.UUID,
-    referral_id: uuid.UUID | None,
-) -> None:
-    """The answer waits in the outbox until the delivery worker has it accepted by the hub."""
-    session.add(
-        Uitgaand(
-            id=answer_id,
-            ontvanger_id=creditor.id,
-            doorverwijzing_id=referral_id,
-            volgnummer=0,
-            type=type_,
-            data={"bericht": bericht, "conversatieReferentienummer": str(conversatie_id)},
-            dataref=None,
-            aangemaakt_op=now,
-            verdeeld=False,
+    if kind is MessageKind.INTREKKING and not applied.repeat:
+        answer.queue(
+            session,
+            AnswerType.TERUGMELDING,
+            doorverwijzing=doorverwijzing,
+            volgnummer=doorverwijzing.laatste_volgnummer,
         )
-    )

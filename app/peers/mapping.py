@@ -15,7 +15,7 @@ UPDATE_NAMESPACE = uuid.UUID("0b7f3c6e-5d1a-4f0e-9c2b-8a4d6e1f7a93")
 
 def signaal(
     *,
-    referral_id: uuid.UUID,
+    doorverwijzing_id: uuid.UUID,
     bericht: dict[str, Any],
     adres: dict[str, Any],
     gemeentecode: str,
@@ -45,7 +45,7 @@ def signaal(
     }
     client |= {key: value for key, value in inwoner.get("contact", {}).items()}
     signal: dict[str, Any] = {
-        "ID": str(referral_id),
+        "ID": str(doorverwijzing_id),
         "warmeOverdracht": True,
         "crisissignaal": bericht["crisissignaal"],
         # DDAS counts whole euros

@@ -1,23 +1,21 @@
 """Routes for referrals: thin, they read the request, call the service, shape the answer."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import CurrentOrg, CurrentSchuldeiser
 from app.db import SessionDep
-from app.http import problem_response, read_body, settings_of, wants_xml
-from app.messages import xml
+from app.http import message_body, problem_response, routing_of, wants_xml
+from app.messages import types, xml
 from app.messages.specs import MessageKind, spec
-from app.messages.validation import read_message
+from app.messages.validation import Message
 from app.openapi import message_request_body, problem_responses
 from app.referrals import access, intake, views
-from app.schemas import (
-    DoorverwijzingView,
-    Ontvangstbevestiging,
-)
+from app.routing.service import RoutingCache
+from app.schemas import DoorverwijzingView, Ontvangstbevestiging
 
 router = APIRouter(prefix="/doorverwijzingen", tags=["doorverwijzingen"])
 
@@ -44,27 +42,22 @@ router = APIRouter(prefix="/doorverwijzingen", tags=["doorverwijzingen"])
 )
 async def post_doorverwijzing(
     request: Request,
-    session: SessionDep,
     schuldeiser: CurrentSchuldeiser,
-    body: Annotated[bytes, Depends(read_body)],
+    message: Annotated[Message, Depends(message_body(MessageKind.DOORVERWIJZING))],
+    session: SessionDep,
+    routing: Annotated[RoutingCache, Depends(routing_of)],
 ) -> Response:
-    message = read_message(
-        MessageKind.DOORVERWIJZING,
-        body,
-        request.headers.get("content-type"),
-        max_depth=settings_of(request).max_message_depth,
-    )
     outcome = await intake.receive(
-        session, schuldeiser=schuldeiser, message=message.data, routing=request.app.state.routing
+        session, schuldeiser=schuldeiser, message=cast(types.Doorverwijzing, message.data), routing=routing
     )
     if isinstance(outcome, intake.Rejected):
         # returned, not raised: the anonymous count of the refusal must be committed
         return problem_response(outcome.error, request)
-    referral = outcome.referral
-    headers = {"Location": f"/v1/doorverwijzingen/{referral.id}"}
+    doorverwijzing = outcome.doorverwijzing
+    headers = {"Location": f"/v1/doorverwijzingen/{doorverwijzing.id}"}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
-    acknowledgement = referral.ontvangstbevestiging
+    acknowledgement = doorverwijzing.ontvangstbevestiging
     if wants_xml(request):
         ack_spec = spec(MessageKind.ONTVANGSTBEVESTIGING)
         return Response(
@@ -85,7 +78,9 @@ async def post_doorverwijzing(
     responses=problem_responses(400, 401, 404),
 )
 async def get_doorverwijzing(
-    doorverwijzing_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
+    doorverwijzing_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg
 ) -> DoorverwijzingView:
-    referral = await access.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
-    return await views.referral_view(session, organisation, referral)
+    doorverwijzing = await access.get_visible(
+        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id
+    )
+    return await views.doorverwijzing_view(session, organisatie, doorverwijzing)

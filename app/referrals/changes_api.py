@@ -1,4 +1,5 @@
-"""Routes that change a referral or show its history. Messages arrive in JSON or XML (spec v1)."""
+"""Routes that change a referral or show its history. Messages arrive in JSON or XML (spec v1);
+each route reads its message through a dependency and hands it to `inbound.apply`."""
 
 import uuid
 from dataclasses import dataclass
@@ -6,61 +7,72 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import CurrentOrg
+from app.auth import CurrentOrg, current_organisation
 from app.db import SessionDep
-from app.errors import DuplicateBerichtId
-from app.http import read_body, settings_of, wants_xml
+from app.http import message_body, routing_of, wants_xml
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
-from app.messages.validation import Message, read_message
+from app.messages.validation import Message
 from app.openapi import message_request_body, problem_responses
-from app.organisations.models import Organisatie, Rol
-from app.referrals import access, changes, extension, views
-from app.referrals.models import Doorverwijzing, OntvangenBericht
+from app.organisations.models import Rol
+from app.referrals import access, extension, inbound, views
+from app.routing.service import RoutingCache
 from app.schemas import DoorverwijzingView, Tijdlijn, VerlengingsverzoekView
 
-router = APIRouter(prefix="/doorverwijzingen/{doorverwijzing_id}", tags=["levensloop"])
+# authentication comes first, then the message is read and validated, then the transaction opens
+router = APIRouter(
+    prefix="/doorverwijzingen/{doorverwijzing_id}",
+    tags=["levensloop"],
+    dependencies=[Depends(current_organisation)],
+)
 
-Body = Annotated[bytes, Depends(read_body)]
 CHANGE_PROBLEMS = problem_responses(400, 401, 404, 409, 413, 415)
 
 
 @dataclass(frozen=True)
-class Incoming:
-    referral: Doorverwijzing
-    message: Message
-    receipt: OntvangenBericht
-    repeat: bool
+class Change:
+    """The caller's side of a change: who sends, in which transaction, and the response to mark."""
+
+    session: SessionDep
+    organisatie: CurrentOrg
+    routing: Annotated[RoutingCache, Depends(routing_of)]
+    response: Response
+
+    async def apply(
+        self,
+        doorverwijzing_id: uuid.UUID,
+        kind: MessageKind,
+        message: Message,
+        target_id: uuid.UUID | None = None,
+    ) -> inbound.Applied:
+        applied = await inbound.apply(
+            self.session,
+            organisatie=self.organisatie,
+            doorverwijzing=doorverwijzing_id,
+            kind=kind,
+            message=message,
+            routing=self.routing,
+            target_id=target_id,
+        )
+        if applied.repeat:
+            self.response.headers["Idempotent-Replayed"] = "true"
+        return applied
+
+    async def view(self, applied: inbound.Applied) -> DoorverwijzingView:
+        return await views.doorverwijzing_view(self.session, self.organisatie, applied.doorverwijzing)
+
+    async def extension_view(self, applied: inbound.Applied) -> VerlengingsverzoekView:
+        found = await extension.extension(self.session, applied.doorverwijzing, applied.result_id)
+        return views.extension_view(found)
 
 
-async def _incoming(
-    request: Request,
-    response: Response,
-    session: AsyncSession,
-    organisation: Organisatie,
-    *,
-    referral_id: uuid.UUID,
-    body: bytes,
-    kind: MessageKind,
-    role: Rol,
-    actie: str,
-) -> Incoming:
-    """The locked referral the caller may change in this role (404 otherwise), the validated
-    message, and whether this berichtId was handled before (then marked Idempotent-Replayed)."""
-    referral = await changes.referral_as(
-        session, organisatie=organisation, referral_id=referral_id, role=role, actie=actie
-    )
-    message = read_message(
-        kind, body, request.headers.get("content-type"), max_depth=settings_of(request).max_message_depth
-    )
-    receipt, repeat = await changes.receive_once(
-        session, organisatie=organisation, referral=referral, kind=kind, message=message.data
-    )
-    if repeat:
-        response.headers["Idempotent-Replayed"] = "true"
-    return Incoming(referral, message, receipt, repeat)
+ChangeDep = Annotated[Change, Depends()]
+Statusmelding = Annotated[Message, Depends(message_body(MessageKind.STATUSMELDING))]
+Intrekking = Annotated[Message, Depends(message_body(MessageKind.INTREKKING))]
+Betalingsherstel = Annotated[Message, Depends(message_body(MessageKind.BETALINGSHERSTEL))]
+Verlengingsverzoek = Annotated[Message, Depends(message_body(MessageKind.VERLENGINGSVERZOEK))]
+Verlengingsantwoord = Annotated[Message, Depends(message_body(MessageKind.VERLENGINGSANTWOORD))]
 
 
 @router.post(
@@ -76,34 +88,9 @@ async def _incoming(
     responses=CHANGE_PROBLEMS,
 )
 async def post_statusmelding(
-    doorverwijzing_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    organisation: CurrentOrg,
-    body: Body,
+    doorverwijzing_id: uuid.UUID, message: Statusmelding, change: ChangeDep
 ) -> DoorverwijzingView:
-    incoming = await _incoming(
-        request,
-        response,
-        session,
-        organisation,
-        referral_id=doorverwijzing_id,
-        body=body,
-        kind=MessageKind.STATUSMELDING,
-        role=Rol.UITVOERDER,
-        actie="status melden",
-    )
-    if not incoming.repeat:
-        await changes.report_status(
-            session,
-            uitvoerder=organisation,
-            referral=incoming.referral,
-            message=incoming.message.data,
-            routing=request.app.state.routing,
-            is_xml=incoming.message.is_xml,
-        )
-    return await views.referral_view(session, organisation, incoming.referral)
+    return await change.view(await change.apply(doorverwijzing_id, MessageKind.STATUSMELDING, message))
 
 
 @router.post(
@@ -114,29 +101,9 @@ async def post_statusmelding(
     responses=CHANGE_PROBLEMS,
 )
 async def post_intrekking(
-    doorverwijzing_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    organisation: CurrentOrg,
-    body: Body,
+    doorverwijzing_id: uuid.UUID, message: Intrekking, change: ChangeDep
 ) -> DoorverwijzingView:
-    incoming = await _incoming(
-        request,
-        response,
-        session,
-        organisation,
-        referral_id=doorverwijzing_id,
-        body=body,
-        kind=MessageKind.INTREKKING,
-        role=Rol.SCHULDEISER,
-        actie="intrekken",
-    )
-    if not incoming.repeat:
-        changes.withdraw(
-            session, schuldeiser=organisation, referral=incoming.referral, message=incoming.message.data
-        )
-    return await views.referral_view(session, organisation, incoming.referral)
+    return await change.view(await change.apply(doorverwijzing_id, MessageKind.INTREKKING, message))
 
 
 @router.post(
@@ -147,29 +114,9 @@ async def post_intrekking(
     responses=CHANGE_PROBLEMS,
 )
 async def post_betalingsherstel(
-    doorverwijzing_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    organisation: CurrentOrg,
-    body: Body,
+    doorverwijzing_id: uuid.UUID, message: Betalingsherstel, change: ChangeDep
 ) -> DoorverwijzingView:
-    incoming = await _incoming(
-        request,
-        response,
-        session,
-        organisation,
-        referral_id=doorverwijzing_id,
-        body=body,
-        kind=MessageKind.BETALINGSHERSTEL,
-        role=Rol.SCHULDEISER,
-        actie="betalingsherstel melden",
-    )
-    if not incoming.repeat:
-        changes.report_payment_recovery(
-            session, schuldeiser=organisation, referral=incoming.referral, message=incoming.message.data
-        )
-    return await views.referral_view(session, organisation, incoming.referral)
+    return await change.view(await change.apply(doorverwijzing_id, MessageKind.BETALINGSHERSTEL, message))
 
 
 @router.post(
@@ -184,39 +131,13 @@ async def post_betalingsherstel(
     openapi_extra={"requestBody": message_request_body("Verlengingsverzoek")},
 )
 async def post_verlengingsverzoek(
-    doorverwijzing_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    organisation: CurrentOrg,
-    body: Body,
+    doorverwijzing_id: uuid.UUID, message: Verlengingsverzoek, change: ChangeDep
 ) -> VerlengingsverzoekView:
-    incoming = await _incoming(
-        request,
-        response,
-        session,
-        organisation,
-        referral_id=doorverwijzing_id,
-        body=body,
-        kind=MessageKind.VERLENGINGSVERZOEK,
-        role=Rol.UITVOERDER,
-        actie="verlenging vragen",
+    applied = await change.apply(doorverwijzing_id, MessageKind.VERLENGINGSVERZOEK, message)
+    change.response.headers["Location"] = (
+        f"/v1/doorverwijzingen/{doorverwijzing_id}/verlengingsverzoeken/{applied.result_id}"
     )
-    if incoming.repeat:
-        verzoek = await extension.extension(session, incoming.referral, incoming.receipt.resultaat_id)
-    else:
-        verzoek = await extension.request_extension(
-            session,
-            uitvoerder=organisation,
-            referral=incoming.referral,
-            message=incoming.message.data,
-            is_xml=incoming.message.is_xml,
-        )
-        incoming.receipt.resultaat_id = verzoek.id
-    response.headers["Location"] = (
-        f"/v1/doorverwijzingen/{doorverwijzing_id}/verlengingsverzoeken/{verzoek.id}"
-    )
-    return views.extension_view(verzoek)
+    return await change.extension_view(applied)
 
 
 @router.get(
@@ -226,10 +147,12 @@ async def post_verlengingsverzoek(
     responses=problem_responses(400, 401, 404),
 )
 async def get_verlengingsverzoek(
-    doorverwijzing_id: uuid.UUID, verzoek_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
+    doorverwijzing_id: uuid.UUID, verzoek_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg
 ) -> VerlengingsverzoekView:
-    referral = await access.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
-    return views.extension_view(await extension.extension(session, referral, verzoek_id))
+    doorverwijzing = await access.get_visible(
+        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id
+    )
+    return views.extension_view(await extension.extension(session, doorverwijzing, verzoek_id))
 
 
 @router.post(
@@ -240,39 +163,12 @@ async def get_verlengingsverzoek(
     responses=CHANGE_PROBLEMS,
 )
 async def post_verlengingsantwoord(
-    doorverwijzing_id: uuid.UUID,
-    verzoek_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    organisation: CurrentOrg,
-    body: Body,
+    doorverwijzing_id: uuid.UUID, verzoek_id: uuid.UUID, message: Verlengingsantwoord, change: ChangeDep
 ) -> VerlengingsverzoekView:
-    incoming = await _incoming(
-        request,
-        response,
-        session,
-        organisation,
-        referral_id=doorverwijzing_id,
-        body=body,
-        kind=MessageKind.VERLENGINGSANTWOORD,
-        role=Rol.SCHULDEISER,
-        actie="verlenging beantwoorden",
+    applied = await change.apply(
+        doorverwijzing_id, MessageKind.VERLENGINGSANTWOORD, message, target_id=verzoek_id
     )
-    if incoming.repeat:
-        if incoming.receipt.resultaat_id != verzoek_id:
-            raise DuplicateBerichtId("this berichtId already answered another extension request")
-        return views.extension_view(await extension.extension(session, incoming.referral, verzoek_id))
-    incoming.receipt.resultaat_id = verzoek_id
-    answered = await extension.answer_extension(
-        session,
-        schuldeiser=organisation,
-        referral=incoming.referral,
-        verzoek_id=verzoek_id,
-        message=incoming.message.data,
-        is_xml=incoming.message.is_xml,
-    )
-    return views.extension_view(answered)
+    return await change.extension_view(applied)
 
 
 @router.get(
@@ -284,10 +180,12 @@ async def post_verlengingsantwoord(
     responses=problem_responses(400, 401, 404),
 )
 async def get_tijdlijn(
-    doorverwijzing_id: uuid.UUID, session: SessionDep, organisation: CurrentOrg
+    doorverwijzing_id: uuid.UUID, session: SessionDep, organisatie: CurrentOrg
 ) -> Tijdlijn:
-    referral = await access.get_visible(session, organisatie=organisation, referral_id=doorverwijzing_id)
-    return await views.timeline(session, organisation, referral)
+    doorverwijzing = await access.get_visible(
+        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id
+    )
+    return await views.timeline(session, organisatie, doorverwijzing)
 
 
 @router.get(
@@ -305,17 +203,17 @@ async def get_tijdlijn(
     },
 )
 async def get_terugmelding(
-    doorverwijzing_id: uuid.UUID, request: Request, session: SessionDep, organisation: CurrentOrg
+    doorverwijzing_id: uuid.UUID, request: Request, session: SessionDep, organisatie: CurrentOrg
 ) -> Response:
-    referral = await changes.referral_as(
+    doorverwijzing = await access.for_party(
         session,
-        organisatie=organisation,
-        referral_id=doorverwijzing_id,
-        role=Rol.SCHULDEISER,
+        organisatie=organisatie,
+        doorverwijzing_id=doorverwijzing_id,
+        rol=Rol.SCHULDEISER,
         actie="lezen",
         lock=False,
     )
-    message = views.terugmelding(referral)
+    message = views.terugmelding(doorverwijzing)
     if wants_xml(request):
         return Response(xml.to_xml(spec(MessageKind.TERUGMELDING), message), media_type="application/xml")
     return JSONResponse(message)

@@ -1,8 +1,8 @@
-"""Intake of a warm referral: idempotency, routing, clocks, storage. Never commits."""
+"""Intake of a warm doorverwijzing: idempotency, routing, clocks, storage. Never commits."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,14 +18,16 @@ from app.errors import (
     NotRoutable,
     ProblemError,
 )
+from app.messages import types
 from app.messages.jsonform import content_hash, plain
+from app.messages.types import Adres
 from app.organisations.models import Organisatie
 from app.organisations.service import uitvoerder_for
+from app.outbox import EventType
 from app.referrals import history
 from app.referrals.access import log_processing
 from app.referrals.lifecycle import Status
 from app.referrals.models import Afwijzing, Doorverwijzing
-from app.referrals.projection import Soort
 from app.routing.postcode import normalise
 from app.routing.service import Routering, RoutingCache
 from app.schemas import RouteringUitleg
@@ -33,7 +35,7 @@ from app.schemas import RouteringUitleg
 
 @dataclass(frozen=True)
 class Accepted:
-    referral: Doorverwijzing
+    doorverwijzing: Doorverwijzing
     replayed: bool
 
 
@@ -44,7 +46,7 @@ class Rejected:
     error: ProblemError
 
 
-def _check_sender(schuldeiser: Organisatie, message: dict[str, Any]) -> None:
+def _check_sender(schuldeiser: Organisatie, message: types.Doorverwijzing) -> None:
     sender = message["schuldeiser"]
     if not (
         (sender.get("oin") and sender["oin"] == schuldeiser.oin)
@@ -76,7 +78,7 @@ async def _existing(
 async def _check_open_dossier(
     session: AsyncSession, schuldeiser: Organisatie, referentie: str, bericht_id: uuid.UUID, digest: str
 ) -> Accepted | None:
-    """409 when the dossier already has an open referral, unless that is this very message
+    """409 when the dossier already has an open doorverwijzing, unless that is this very message
     (stored by a concurrent request since we looked): then its original answer."""
     found = (
         await session.execute(
@@ -92,7 +94,7 @@ async def _check_open_dossier(
     if found.bericht_id == bericht_id:
         return await _existing(session, schuldeiser, bericht_id, digest)
     raise DuplicateReferral(
-        "this referentie already has an open referral", extra={"doorverwijzingId": str(found.id)}
+        "this referentie already has an open doorverwijzing", extra={"doorverwijzingId": str(found.id)}
     )
 
 
@@ -101,7 +103,7 @@ async def _reject(
     *,
     schuldeiser: Organisatie,
     bericht_id: uuid.UUID,
-    day: Any,
+    day: date,
     gemeentecode: str | None,
     error: ProblemError,
 ) -> Rejected:
@@ -128,27 +130,54 @@ async def _reject(
 
 
 def _ontvangstbevestiging(
-    referral: Doorverwijzing, *, routering: Routering, uitvoerder: Organisatie, now: datetime
+    doorverwijzing: Doorverwijzing, *, routering: Routering, uitvoerder: Organisatie, now: datetime
 ) -> dict[str, Any]:
     return {
         "berichtId": str(uuid.uuid4()),
         "verzondenOp": clocks.utc_text(now),
-        "inReactieOp": str(referral.bericht_id),
-        "doorverwijzingId": str(referral.id),
-        "status": referral.status,
+        "inReactieOp": str(doorverwijzing.bericht_id),
+        "doorverwijzingId": str(doorverwijzing.id),
+        "status": doorverwijzing.status,
         "gemeente": {"code": routering.gemeentecode, "naam": routering.gemeentenaam},
         "uitvoerder": {"id": str(uitvoerder.id), "naam": uitvoerder.naam},
-        "incassostopTot": referral.incassostop_tot.isoformat(),
-        "contactUiterlijk": referral.contact_uiterlijk.isoformat(),
+        "incassostopTot": doorverwijzing.incassostop_tot.isoformat(),
+        "contactUiterlijk": doorverwijzing.contact_uiterlijk.isoformat(),
         "routering": RouteringUitleg.of(routering).model_dump(mode="json", by_alias=True, exclude_none=True),
     }
+
+
+async def _earlier(
+    session: AsyncSession, schuldeiser: Organisatie, *, bericht_id: uuid.UUID, digest: str, referentie: str
+) -> Accepted | None:
+    """The original answer when this message was stored before; 409 when its berichtId was used for
+    other content or the dossier already has another open referral."""
+    if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
+        return earlier
+    return await _check_open_dossier(session, schuldeiser, referentie, bericht_id, digest)
+
+
+async def _route(
+    session: AsyncSession, routing: RoutingCache, adres: Adres, *, on: date
+) -> tuple[Routering, Organisatie] | ProblemError:
+    """The gemeente and uitvoerder of an address, or why there is none."""
+    snapshot = await routing.snapshot(session)
+    routering = snapshot.route(normalise(adres["postcode"]), adres["huisnummer"], on=on) if snapshot else None
+    if routering is None:
+        return NotRoutable("no gemeente is known for this postcode and house number")
+    uitvoerder = await uitvoerder_for(session, gemeentecode=routering.gemeentecode, on=on)
+    if uitvoerder is None:
+        return GemeenteNotParticipating(
+            f"{routering.gemeentenaam} has no participating debt-help organisation",
+            extra={"gemeente": {"code": routering.gemeentecode, "naam": routering.gemeentenaam}},
+        )
+    return routering, uitvoerder
 
 
 async def receive(
     session: AsyncSession,
     *,
     schuldeiser: Organisatie,
-    message: dict[str, Any],
+    message: types.Doorverwijzing,
     routing: RoutingCache,
     now: datetime | None = None,
     conversatie_id: uuid.UUID | None = None,
@@ -158,45 +187,25 @@ async def receive(
     _check_sender(schuldeiser, message)
     bericht_id = uuid.UUID(message["berichtId"])
     digest = content_hash(message)
-    if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
-        return earlier
     referentie = message["referentie"]
-    if (
-        earlier := await _check_open_dossier(session, schuldeiser, referentie, bericht_id, digest)
-    ) is not None:
+    if earlier := await _earlier(
+        session, schuldeiser, bericht_id=bericht_id, digest=digest, referentie=referentie
+    ):
         return earlier
-
     ontvangen = clocks.ontvangstdag(now)
-    adres = message["inwoner"]["adres"]
-    snapshot = await routing.snapshot(session)
-    routering = (
-        snapshot.route(normalise(adres["postcode"]), adres["huisnummer"], on=ontvangen) if snapshot else None
-    )
-    if routering is None:
+    routed = await _route(session, routing, message["inwoner"]["adres"], on=ontvangen)
+    if isinstance(routed, ProblemError):
+        gemeentecode = routed.extra.get("gemeente", {}).get("code")
         return await _reject(
             session,
             schuldeiser=schuldeiser,
             bericht_id=bericht_id,
             day=ontvangen,
-            gemeentecode=None,
-            error=NotRoutable("no gemeente is known for this postcode and house number"),
+            gemeentecode=gemeentecode,
+            error=routed,
         )
-    uitvoerder = await uitvoerder_for(session, gemeentecode=routering.gemeentecode, on=ontvangen)
-    if uitvoerder is None:
-        gemeente = {"code": routering.gemeentecode, "naam": routering.gemeentenaam}
-        return await _reject(
-            session,
-            schuldeiser=schuldeiser,
-            bericht_id=bericht_id,
-            day=ontvangen,
-            gemeentecode=routering.gemeentecode,
-            error=GemeenteNotParticipating(
-                f"{routering.gemeentenaam} has no participating debt-help organisation",
-                extra={"gemeente": gemeente},
-            ),
-        )
-
-    referral = Doorverwijzing(
+    routering, uitvoerder = routed
+    doorverwijzing = Doorverwijzing(
         id=uuid.uuid4(),
         schuldeiser_id=schuldeiser.id,
         bericht_id=bericht_id,
@@ -217,28 +226,25 @@ async def receive(
         ontvangstbevestiging={},
         conversatie_id=conversatie_id,
     )
-    referral.ontvangstbevestiging = _ontvangstbevestiging(
-        referral, routering=routering, uitvoerder=uitvoerder, now=now
+    doorverwijzing.ontvangstbevestiging = _ontvangstbevestiging(
+        doorverwijzing, routering=routering, uitvoerder=uitvoerder, now=now
     )
     try:
         async with session.begin_nested():
-            session.add(referral)
+            session.add(doorverwijzing)
     except IntegrityError:
         # a concurrent request stored the same berichtId or referentie first
-        if (earlier := await _existing(session, schuldeiser, bericht_id, digest)) is not None:
-            return earlier
-        referentie = message["referentie"]
-        if (
-            earlier := await _check_open_dossier(session, schuldeiser, referentie, bericht_id, digest)
-        ) is not None:
+        if earlier := await _earlier(
+            session, schuldeiser, bericht_id=bericht_id, digest=digest, referentie=referentie
+        ):
             return earlier
         raise
-    history.record(session, referral, soort=Soort.ONTVANGEN, now=now, actor_id=schuldeiser.id)
+    history.record(session, doorverwijzing, soort=EventType.ONTVANGEN, now=now, actor_id=schuldeiser.id)
     log_processing(
         session,
         organisatie_id=schuldeiser.id,
-        referral_id=referral.id,
+        doorverwijzing_id=doorverwijzing.id,
         actie="ontvangen",
         grondslag="warme doorverwijzing met toestemming van de inwoner",
     )
-    return Accepted(referral, replayed=False)
+    return Accepted(doorverwijzing, replayed=False)

@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, text
@@ -60,6 +61,11 @@ class Doorverwijzing(Base):
     incassostop_herinnerd_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
     incassostop_verlopen_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def verwezen_gemeentecode(self) -> str:
+        """The gemeente the creditor referred to (a re-routing does not change what it sees)."""
+        return str(self.ontvangstbevestiging["gemeente"]["code"])
+
 
 class Gebeurtenis(Base):
     """Append-only history of a referral: who did what, when. `gegevens` may be internal."""
@@ -79,6 +85,14 @@ class Gebeurtenis(Base):
     gegevens: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class VerzoekStatus(StrEnum):
+    """An extension request waits for the creditor's answer, then is agreed or refused."""
+
+    OPEN = "open"
+    AKKOORD = "akkoord"
+    AFGEWEZEN = "afgewezen"
+
+
 class Verlengingsverzoek(Base):
     """An uitvoerder asks the creditor to extend the collection hold; the creditor answers."""
 
@@ -89,7 +103,7 @@ class Verlengingsverzoek(Base):
     gevraagd_tot: Mapped[date] = mapped_column(Date)
     motivering: Mapped[str | None] = mapped_column(String(1000))
     gevraagd_op: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20))  # open | akkoord | afgewezen
+    status: Mapped[str] = mapped_column(String(20))  # a VerzoekStatus
     nieuwe_einddatum: Mapped[date | None] = mapped_column(Date)
     beantwoord_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,31 +1,22 @@
-"""What a creditor may learn of a referral (DESIGN §7), defined here and nowhere else (pure).
+"""Who sees what of a referral: every rule about what a creditor or an uitvoerder may see, and who
+is told of which event, defined here and nowhere else (pure). Views only format what this allows.
 
-The uitvoerder sees everything about referrals routed to it. The creditor sees the status and a
-whitelist of fields per kind of event: never a reason for not taking a referral up, an end result,
-an internal note or the details of a contact attempt.
+The uitvoerder the referral is routed to sees everything about it, except the internal notes of an
+uitvoerder that had it before a re-routing. The creditor sees the partner-visible status, whether
+the contact promise was kept, and per kind of event a whitelist of details: never a reason for not
+taking a referral up, an end result, an internal note, a contact attempt, a re-routing or the
+address the person moved to. A peer system sees what the party it serves sees: Vroegsignalering
+works for the uitvoerder, the Schuldenknooppunt carries Terugmeldingen to the creditor.
 """
 
-from enum import StrEnum
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from app.organisations.models import Rol
+from app.outbox import EventType
 from app.referrals.lifecycle import Status
-
-
-class Soort(StrEnum):
-    """Kinds of history entries, which are also the event types sent out."""
-
-    ONTVANGEN = "ontvangen"
-    STATUS_GEWIJZIGD = "status-gewijzigd"
-    CONTACTPOGING = "contactpoging"
-    HERINGEDEELD = "heringedeeld"
-    INGETROKKEN = "ingetrokken"
-    BETALINGSHERSTEL = "betalingsherstel"
-    VERLENGING_GEVRAAGD = "verlenging-gevraagd"
-    VERLENGING_BEANTWOORD = "verlenging-beantwoord"
-    CONTACTTERMIJN_VERSTREKEN = "contacttermijn-verstreken"
-    INCASSOSTOP_VERLOOPT_BINNENKORT = "incassostop-verloopt-binnenkort"
-    INCASSOSTOP_VERLOPEN = "incassostop-verlopen"
-
 
 # Every status is partner-visible as itself; the detail behind it (reden, eindresultaat) is not.
 PARTNER_STATUS: dict[Status, Status] = {
@@ -44,31 +35,34 @@ PARTNER_STATUS: dict[Status, Status] = {
 
 # Per kind of event, the fields of `gegevens` a creditor may see. A kind that is absent is not
 # shown to the creditor at all: contact attempts, and a re-routing (it would say the person moved).
-CREDITOR_FIELDS: dict[Soort, tuple[str, ...]] = {
-    Soort.ONTVANGEN: (),
-    Soort.STATUS_GEWIJZIGD: (),
-    Soort.INGETROKKEN: ("reden", "toelichting"),
-    Soort.BETALINGSHERSTEL: ("soort", "datum", "toelichting"),
-    Soort.VERLENGING_GEVRAAGD: ("verzoekId", "gevraagdTot", "motivering"),
-    Soort.VERLENGING_BEANTWOORD: ("verzoekId", "akkoord", "nieuweEinddatum", "toelichting"),
-    Soort.CONTACTTERMIJN_VERSTREKEN: ("contactUiterlijk",),
-    Soort.INCASSOSTOP_VERLOOPT_BINNENKORT: ("incassostopTot",),
-    Soort.INCASSOSTOP_VERLOPEN: ("incassostopTot",),
+CREDITOR_FIELDS: dict[EventType, tuple[str, ...]] = {
+    EventType.ONTVANGEN: (),
+    EventType.STATUS_GEWIJZIGD: (),
+    EventType.INGETROKKEN: ("reden", "toelichting"),
+    EventType.BETALINGSHERSTEL: ("soort", "datum", "toelichting"),
+    EventType.VERLENGING_GEVRAAGD: ("verzoekId", "gevraagdTot", "motivering"),
+    EventType.VERLENGING_BEANTWOORD: ("verzoekId", "akkoord", "nieuweEinddatum", "toelichting"),
+    EventType.CONTACTTERMIJN_VERSTREKEN: ("contactUiterlijk",),
+    EventType.INCASSOSTOP_VERLOOPT_BINNENKORT: ("incassostopTot",),
+    EventType.INCASSOSTOP_VERLOPEN: ("incassostopTot",),
 }
 
 # Events an uitvoerder's system is sent (it is never sent what it did itself).
 UITVOERDER_EVENTS = frozenset(
     {
-        Soort.ONTVANGEN,
-        Soort.INGETROKKEN,
-        Soort.BETALINGSHERSTEL,
-        Soort.VERLENGING_BEANTWOORD,
-        Soort.CONTACTTERMIJN_VERSTREKEN,
-        Soort.INCASSOSTOP_VERLOOPT_BINNENKORT,
-        Soort.INCASSOSTOP_VERLOPEN,
+        EventType.ONTVANGEN,
+        EventType.INGETROKKEN,
+        EventType.BETALINGSHERSTEL,
+        EventType.VERLENGING_BEANTWOORD,
+        EventType.CONTACTTERMIJN_VERSTREKEN,
+        EventType.INCASSOSTOP_VERLOOPT_BINNENKORT,
+        EventType.INCASSOSTOP_VERLOPEN,
     }
 )
-CREDITOR_EVENTS = frozenset(CREDITOR_FIELDS) - {Soort.ONTVANGEN}
+# The creditor is told of what it may see, except the receipt it was answered synchronously.
+CREDITOR_EVENTS = frozenset(CREDITOR_FIELDS) - {EventType.ONTVANGEN}
+
+INTERNAL_NOTE = "interneToelichting"
 
 
 def partner_status(status: str) -> str:
@@ -76,10 +70,102 @@ def partner_status(status: str) -> str:
 
 
 def creditor_sees(soort: str) -> bool:
-    return Soort(soort) in CREDITOR_FIELDS
+    return EventType(soort) in CREDITOR_FIELDS
 
 
-def creditor_gegevens(soort: str, gegevens: dict[str, Any]) -> dict[str, Any]:
+def creditor_gegevens(soort: str, gegevens: Mapping[str, Any]) -> dict[str, Any]:
     """The part of an event's details that a creditor may see (empty for invisible kinds)."""
-    allowed = CREDITOR_FIELDS.get(Soort(soort), ())
+    allowed = CREDITOR_FIELDS.get(EventType(soort), ())
     return {key: value for key, value in gegevens.items() if key in allowed}
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What one party may see of a referral it can read."""
+
+    status: Callable[[str], str]
+    # the clocks (Klokken fields) it is shown; when the person was contacted is not the creditor's
+    # to know, whether the promise was kept is
+    klokken: frozenset[str]
+    # the gemeente and uitvoerder after a re-routing, and the address the person moved to; the
+    # creditor keeps seeing where it referred to, since a re-routing would tell it the person moved
+    current_assignment: bool
+
+
+SIGHT: dict[Rol, Sight] = {
+    Rol.SCHULDEISER: Sight(
+        status=partner_status, klokken=frozenset({"contact_termijn_gehaald"}), current_assignment=False
+    ),
+    Rol.UITVOERDER: Sight(
+        status=str,
+        klokken=frozenset(
+            {
+                "contact_termijn_gehaald",
+                "werkdagen_tot_eerste_contactpoging",
+                "werkdagen_tot_contact",
+                "werkdagen_tot_hulp_aangeboden",
+                "werkdagen_tot_hulp_geaccepteerd",
+            }
+        ),
+        current_assignment=True,
+    ),
+}
+
+
+def party(organisatie_id: uuid.UUID, *, schuldeiser_id: uuid.UUID, uitvoerder_id: uuid.UUID) -> Rol | None:
+    """The side an organisation is on for one referral; None when it may not see it at all."""
+    if organisatie_id == schuldeiser_id:
+        return Rol.SCHULDEISER
+    if organisatie_id == uitvoerder_id:
+        return Rol.UITVOERDER
+    return None
+
+
+def timeline_entry(
+    rol: Rol,
+    *,
+    soort: str,
+    gegevens: Mapping[str, Any],
+    actor_id: uuid.UUID | None,
+    viewer_id: uuid.UUID,
+    schuldeiser_id: uuid.UUID,
+) -> dict[str, Any] | None:
+    """The details of one history entry as `rol` may see them; None when it is not shown at all."""
+    if rol is Rol.SCHULDEISER:
+        return creditor_gegevens(soort, gegevens) if creditor_sees(soort) else None
+    if actor_id not in (viewer_id, schuldeiser_id, None):  # an uitvoerder before a re-routing
+        return {key: value for key, value in gegevens.items() if key != INTERNAL_NOTE}
+    return dict(gegevens)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    organisatie_id: uuid.UUID
+    status: str  # the status as the recipient may see it
+    gemeentecode: str  # the gemeente as the recipient may see it
+    dataref: str  # where it fetches the details, with its own credentials
+
+
+def recipients(
+    soort: EventType,
+    *,
+    doorverwijzing_id: uuid.UUID,
+    status: str,
+    gemeentecode: str,
+    referred_gemeentecode: str,
+    schuldeiser_id: uuid.UUID,
+    uitvoerder_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+) -> list[Recipient]:
+    """Who is told of an event: the creditor of creditor-visible kinds (with the partner-visible
+    status and the gemeente it referred to), the uitvoerder of the kinds its system acts on;
+    nobody of what it did itself."""
+    path = f"/v1/doorverwijzingen/{doorverwijzing_id}"
+    told = []
+    if soort in CREDITOR_EVENTS:
+        told.append(
+            Recipient(schuldeiser_id, partner_status(status), referred_gemeentecode, f"{path}/terugmelding")
+        )
+    if soort in UITVOERDER_EVENTS:
+        told.append(Recipient(uitvoerder_id, status, gemeentecode, path))
+    return [recipient for recipient in told if recipient.organisatie_id != actor_id]

@@ -12,41 +12,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import clocks
+from app.outbox import EventType
 from app.referrals import history
 from app.referrals.lifecycle import Status
 from app.referrals.models import Doorverwijzing as D
-from app.referrals.projection import Soort
 
 BATCH = 200
 
 
 @dataclass(frozen=True)
 class Timer:
-    soort: Soort
+    soort: EventType
     fired: InstrumentedAttribute[datetime | None]
 
     def due(self, today: date, herinnering_dagen: int) -> ColumnElement[bool]:
-        if self.soort is Soort.CONTACTTERMIJN_VERSTREKEN:
+        if self.soort is EventType.CONTACTTERMIJN_VERSTREKEN:
             no_attempt_in_time = or_(
                 D.eerste_contactpoging_op.is_(None), D.eerste_contactpoging_op > D.contact_uiterlijk
             )
             return and_(D.is_open.is_(True), no_attempt_in_time, D.contact_uiterlijk < today)
         not_withdrawn = D.status != Status.INGETROKKEN.value
-        if self.soort is Soort.INCASSOSTOP_VERLOOPT_BINNENKORT:
+        if self.soort is EventType.INCASSOSTOP_VERLOOPT_BINNENKORT:
             window_start = today + timedelta(days=herinnering_dagen)
             return and_(not_withdrawn, D.incassostop_tot <= window_start, D.incassostop_tot >= today)
         return and_(not_withdrawn, D.incassostop_tot < today)
 
-    def details(self, referral: D) -> dict[str, str]:
-        if self.soort is Soort.CONTACTTERMIJN_VERSTREKEN:
-            return {"contactUiterlijk": referral.contact_uiterlijk.isoformat()}
-        return {"incassostopTot": referral.incassostop_tot.isoformat()}
+    def details(self, doorverwijzing: D) -> dict[str, str]:
+        if self.soort is EventType.CONTACTTERMIJN_VERSTREKEN:
+            return {"contactUiterlijk": doorverwijzing.contact_uiterlijk.isoformat()}
+        return {"incassostopTot": doorverwijzing.incassostop_tot.isoformat()}
 
 
 TIMERS = (
-    Timer(Soort.CONTACTTERMIJN_VERSTREKEN, D.contacttermijn_verstreken_op),
-    Timer(Soort.INCASSOSTOP_VERLOOPT_BINNENKORT, D.incassostop_herinnerd_op),
-    Timer(Soort.INCASSOSTOP_VERLOPEN, D.incassostop_verlopen_op),
+    Timer(EventType.CONTACTTERMIJN_VERSTREKEN, D.contacttermijn_verstreken_op),
+    Timer(EventType.INCASSOSTOP_VERLOOPT_BINNENKORT, D.incassostop_herinnerd_op),
+    Timer(EventType.INCASSOSTOP_VERLOPEN, D.incassostop_verlopen_op),
 )
 
 
@@ -62,10 +62,15 @@ async def run_timers(session: AsyncSession, *, now: datetime, herinnering_dagen:
             .limit(BATCH)
             .with_for_update(skip_locked=True)
         )
-        for referral in due:
-            setattr(referral, timer.fired.key, now)
+        for doorverwijzing in due:
+            setattr(doorverwijzing, timer.fired.key, now)
             history.record(
-                session, referral, soort=timer.soort, now=now, actor_id=None, gegevens=timer.details(referral)
+                session,
+                doorverwijzing,
+                soort=timer.soort,
+                now=now,
+                actor_id=None,
+                gegevens=timer.details(doorverwijzing),
             )
             fired += 1
     return fired

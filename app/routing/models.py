@@ -1,9 +1,19 @@
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
+
+
+class TabelStatus(StrEnum):
+    """A table is loaded, then made the active one in the same transaction; the one it replaces
+    is kept, to explain the referrals routed with it."""
+
+    LADEN = "laden"
+    ACTIEF = "actief"
+    VERVANGEN = "vervangen"
 
 
 class Routeringstabel(Base):
@@ -15,7 +25,7 @@ class Routeringstabel(Base):
     versie: Mapped[str] = mapped_column(String(80), unique=True)
     peildatum: Mapped[date] = mapped_column(Date)
     bron: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))  # laden | actief | vervangen
+    status: Mapped[str] = mapped_column(String(20))  # a TabelStatus
     aantal_regels: Mapped[int] = mapped_column(Integer, default=0)
     aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.routing import sources
-from app.routing.models import Gemeente, Herindeling, Routeringsregel, Routeringstabel
+from app.routing.models import Gemeente, Herindeling, Routeringsregel, Routeringstabel, TabelStatus
 from app.routing.table import Methode, Regel, RoutingTable
 
 BUNDLED = resources.files("app.routing") / "data"
@@ -85,7 +85,7 @@ class Snapshot:
 
 
 async def _active_table(session: AsyncSession) -> Routeringstabel | None:
-    return await session.scalar(select(Routeringstabel).where(Routeringstabel.status == "actief"))
+    return await session.scalar(select(Routeringstabel).where(Routeringstabel.status == TabelStatus.ACTIEF))
 
 
 async def load_snapshot(session: AsyncSession) -> Snapshot | None:
@@ -123,7 +123,7 @@ class RoutingCache:
         now = time.monotonic()
         if self._snapshot is None or now - self._checked >= self.refresh_seconds:
             active_id = await session.scalar(
-                select(Routeringstabel.id).where(Routeringstabel.status == "actief")
+                select(Routeringstabel.id).where(Routeringstabel.status == TabelStatus.ACTIEF)
             )
             if active_id is None:
                 self._snapshot = None
@@ -179,7 +179,7 @@ async def import_rules(
         versie=versie,
         peildatum=peildatum,
         bron=bron,
-        status="laden",
+        status=TabelStatus.LADEN,
         aantal_regels=len(regels),
         aangemaakt_op=datetime.now(UTC),
     )
@@ -200,9 +200,11 @@ async def import_rules(
             ],
         )
     await session.execute(
-        update(Routeringstabel).where(Routeringstabel.status == "actief").values(status="vervangen")
+        update(Routeringstabel)
+        .where(Routeringstabel.status == TabelStatus.ACTIEF)
+        .values(status=TabelStatus.VERVANGEN)
     )
-    tabel.status = "actief"
+    tabel.status = TabelStatus.ACTIEF
     await session.flush()
     return tabel
 
