@@ -8,30 +8,30 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthenticated
 from app.organisations.models import Organisatie, Rol
-from app.organisations.service import organisation_for_key
+from app.organisations.service import organisatie_for_key
 
 bearer = HTTPBearer(auto_error=False, description="The API key of your organisation")
 
 
-async def current_organisation(
+async def current_organisatie(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Organisatie:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send your API key as Authorization: Bearer <key>")
-    organisation = await organisation_for_key(session, credentials.credentials)
-    if organisation is None:
+    organisatie = await organisatie_for_key(session, credentials.credentials)
+    if organisatie is None:
         raise Unauthenticated("this API key is not known or was revoked")
-    return organisation
+    return organisatie
 
 
 async def current_schuldeiser(
-    organisation: Annotated[Organisatie, Depends(current_organisation)],
+    organisatie: Annotated[Organisatie, Depends(current_organisatie)],
 ) -> Organisatie:
-    if organisation.rol != Rol.SCHULDEISER:
+    if organisatie.rol != Rol.SCHULDEISER:
         raise Forbidden("only a schuldeiser can do this")
-    return organisation
+    return organisatie
 
 
-CurrentOrg = Annotated[Organisatie, Depends(current_organisation)]
+CurrentOrg = Annotated[Organisatie, Depends(current_organisatie)]
 CurrentSchuldeiser = Annotated[Organisatie, Depends(current_schuldeiser)]

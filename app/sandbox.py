@@ -41,21 +41,21 @@ async def set_up(session: AsyncSession) -> list[tuple[Organisatie, str]]:
         return []
     created = []
     for spec in SCHULDEISERS:
-        organisation = await organisations.add_organisation(session, rol=Rol.SCHULDEISER, **spec)
-        created.append(organisation)
+        organisatie = await organisations.add_organisatie(session, rol=Rol.SCHULDEISER, **spec)
+        created.append(organisatie)
     for naam, gemeenten in UITVOERDERS:
-        organisation = await organisations.add_organisation(session, naam=naam, rol=Rol.UITVOERDER)
+        organisatie = await organisations.add_organisatie(session, naam=naam, rol=Rol.UITVOERDER)
         for code in gemeenten:
             await organisations.set_coverage(
-                session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=SANDBOX_START
+                session, uitvoerder=organisatie, gemeentecode=code, geldig_vanaf=SANDBOX_START
             )
-        created.append(organisation)
+        created.append(organisatie)
     return [
         (
-            organisation,
-            await organisations.create_key(session, organisatie_id=organisation.id, omschrijving="sandbox"),
+            organisatie,
+            await organisations.create_key(session, organisatie_id=organisatie.id, omschrijving="sandbox"),
         )
-        for organisation in created
+        for organisatie in created
     ]
 
 
@@ -69,12 +69,12 @@ async def connect_peers(session: AsyncSession) -> list[str]:
     }
     connected = []
     for naam, kanaal, adres in KANALEN:
-        organisation = await session.scalar(select(Organisatie).where(Organisatie.naam == naam))
-        if organisation is None or not configured[kanaal] or organisation.kanaal == kanaal.value:
+        organisatie = await session.scalar(select(Organisatie).where(Organisatie.naam == naam))
+        if organisatie is None or not configured[kanaal] or organisatie.kanaal == kanaal.value:
             continue
         await set_channel(
             session,
-            organisatie=organisation,
+            organisatie=organisatie,
             kanaal=kanaal,
             adres=adres,
             settings=settings,

@@ -107,10 +107,10 @@ def test_intake_throughput(database: str) -> None:
 async def _creditor_with_coverage(session: AsyncSession) -> str:
     from datetime import date
 
-    creditor = await organisations.add_organisation(
+    creditor = await organisations.add_organisatie(
         session, naam="Bench Water", rol=Rol.SCHULDEISER, oin="00000001234567890000", signaalpartner="Water"
     )
-    uitvoerder = await organisations.add_organisation(session, naam="Bench Kredietbank", rol=Rol.UITVOERDER)
+    uitvoerder = await organisations.add_organisatie(session, naam="Bench Kredietbank", rol=Rol.UITVOERDER)
     await organisations.set_coverage(
         session, uitvoerder=uitvoerder, gemeentecode="0363", geldig_vanaf=date(2024, 1, 1)
     )

@@ -22,13 +22,14 @@ from sqlalchemy import delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import PROJECT_ROOT, Settings
+from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.main import create_app
 from app.models import Base
 from app.organisations import service as organisations
 from app.organisations.models import Rol
 from app.routing.service import load_reference_data
+from tests.support.receiver import Receiver, running_receiver
 
 REFERENCE_TABLES = {"gemeenten", "herindelingen", "routeringstabellen", "routeringsregels"}
 EXAMPLES = PROJECT_ROOT / "schemas" / "examples"
@@ -142,7 +143,7 @@ async def parties(sessionmaker: async_sessionmaker[AsyncSession]) -> Parties:
     async with sessionmaker() as session, session.begin():
 
         async def party(naam: str, rol: Rol, gemeenten: tuple[str, ...] = (), **ids: Any) -> Party:
-            organisation = await organisations.add_organisation(session, naam=naam, rol=rol, **ids)
+            organisation = await organisations.add_organisatie(session, naam=naam, rol=rol, **ids)
             for code in gemeenten:
                 await organisations.set_coverage(
                     session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=date(2024, 1, 1)
@@ -175,6 +176,37 @@ async def app(database_url: str, sessionmaker: async_sessionmaker[AsyncSession])
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """get_settings() is cached per process: start and end without it, and without local webhook
+    targets allowed by the environment, so only what a test sets decides."""
+    monkeypatch.delenv("WEBHOOK_ALLOW_LOCAL", raising=False)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def wdv_database(database_url: str, environment: pytest.MonkeyPatch) -> str:
+    """The command line (`wdv`) pointed at the test database."""
+    environment.setenv("DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real webhook receiver on loopback (tests/support/receiver.py)."""
+    with running_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+async def sender() -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client the worker sends with."""
+    async with httpx.AsyncClient(follow_redirects=False) as http:
         yield http
 
 

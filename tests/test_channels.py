@@ -1,17 +1,13 @@
 """Putting an organisation on a peer channel from the command line (`wdv org channel`), and the
 sandbox's peer set-up (`wdv sandbox`)."""
 
-import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from typer.testing import CliRunner, Result
 
-from app.cli import cli
 from app.config import get_settings
 from app.delivery.models import Abonnement
 from app.delivery.subscriptions import subscribe
@@ -19,25 +15,17 @@ from app.organisations.models import Organisatie
 from app.outbox import EventType
 from app.peers.outbound import SCHULDENKNOOPPUNT_EVENTS, VROEGSIGNALERING_EVENTS
 from tests.conftest import Parties
+from tests.support.cli import wdv_async
 
 VS_URL = "https://vroegsignalering.test/api/v1"
 HUB_URL = "https://schuldenknooppunt.test/soap"
 
 
-@pytest.fixture
-def wdv_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+@pytest.fixture(autouse=True)
+def peers_configured(wdv_database: str, environment: pytest.MonkeyPatch) -> None:
     """The command line on the test database, with the peers' addresses configured."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("VROEGSIGNALERING_URL", VS_URL)
-    monkeypatch.setenv("SCHULDENKNOOPPUNT_URL", HUB_URL)
-    get_settings.cache_clear()
-    yield database_url
-    get_settings.cache_clear()
-
-
-async def wdv(*args: str) -> Result:
-    """Run a command from an async test: the CLI runs its own event loop, so in another thread."""
-    return await asyncio.to_thread(CliRunner().invoke, cli, list(args))
+    environment.setenv("VROEGSIGNALERING_URL", VS_URL)
+    environment.setenv("SCHULDENKNOOPPUNT_URL", HUB_URL)
 
 
 async def organisation(sessionmaker: async_sessionmaker[AsyncSession], ident: uuid.UUID | str) -> Organisatie:
@@ -62,7 +50,7 @@ async def subscriptions(
 async def test_an_uitvoerder_goes_on_vroegsignalering_with_its_address_and_a_subscription(
     wdv_database: str, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    result = await wdv(
+    result = await wdv_async(
         "org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering", "--adres", "GM0363"
     )
 
@@ -80,7 +68,7 @@ async def test_an_uitvoerder_goes_on_vroegsignalering_with_its_address_and_a_sub
 async def test_a_creditor_goes_on_the_schuldenknooppunt_for_answers_and_terugmeldingen(
     wdv_database: str, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    result = await wdv(
+    result = await wdv_async(
         "org", "channel", "Waterbedrijf Voorbeeld", "--kanaal", "schuldenknooppunt", "--adres", "WV-01"
     )
 
@@ -97,7 +85,7 @@ async def test_choosing_the_same_channel_again_keeps_one_subscription(
     wdv_database: str, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     for adres in ("GM0363", "GM0363-B"):
-        result = await wdv(
+        result = await wdv_async(
             "org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering", "--adres", adres
         )
         assert result.exit_code == 0, result.output
@@ -122,7 +110,7 @@ async def test_a_channel_the_role_cannot_use_is_refused(
     kanaal: str,
     allowed: str,
 ) -> None:
-    result = await wdv("org", "channel", naam, "--kanaal", kanaal, "--adres", "X-1")
+    result = await wdv_async("org", "channel", naam, "--kanaal", kanaal, "--adres", "X-1")
 
     assert result.exit_code == 1
     assert allowed in result.stderr
@@ -134,7 +122,7 @@ async def test_a_channel_the_role_cannot_use_is_refused(
 async def test_a_peer_channel_without_an_address_is_refused(
     wdv_database: str, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    result = await wdv("org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering")
+    result = await wdv_async("org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering")
 
     assert result.exit_code == 1
     assert "--adres" in result.stderr
@@ -155,9 +143,11 @@ async def test_back_to_api_removes_the_peer_subscription_and_keeps_webhooks(
             event_types=[EventType.ONTVANGEN],
             now=datetime.now(UTC),
         )
-    await wdv("org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering", "--adres", "GM0363")
+    await wdv_async(
+        "org", "channel", "Kredietbank Amsterdam", "--kanaal", "vroegsignalering", "--adres", "GM0363"
+    )
 
-    result = await wdv("org", "channel", "Kredietbank Amsterdam", "--kanaal", "api")
+    result = await wdv_async("org", "channel", "Kredietbank Amsterdam", "--kanaal", "api")
 
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Kredietbank Amsterdam now uses api"
@@ -167,7 +157,7 @@ async def test_back_to_api_removes_the_peer_subscription_and_keeps_webhooks(
 
 
 async def test_an_unknown_organisation_is_refused(wdv_database: str, parties: Parties) -> None:
-    result = await wdv("org", "channel", "Kredietbank Nergens", "--kanaal", "api")
+    result = await wdv_async("org", "channel", "Kredietbank Nergens", "--kanaal", "api")
 
     assert result.exit_code == 1
     assert "no organisation" in result.stderr
@@ -176,7 +166,7 @@ async def test_an_unknown_organisation_is_refused(wdv_database: str, parties: Pa
 async def test_the_sandbox_puts_the_health_insurer_on_the_hub_and_rotterdam_in_vroegsignalering(
     wdv_database: str, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    result = await wdv("sandbox")
+    result = await wdv_async("sandbox")
 
     assert result.exit_code == 0, result.output
     insurer = await organisation(sessionmaker, "Zorgverzekeraar Voorbeeld")
@@ -196,7 +186,7 @@ async def test_without_peers_configured_the_sandbox_keeps_everyone_on_the_api(
     monkeypatch.delenv("SCHULDENKNOOPPUNT_URL")
     get_settings.cache_clear()
 
-    result = await wdv("sandbox")
+    result = await wdv_async("sandbox")
 
     assert result.exit_code == 0, result.output
     for naam in ("Zorgverzekeraar Voorbeeld", "Schuldhulp Rotterdam Voorbeeld"):

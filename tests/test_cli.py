@@ -1,48 +1,23 @@
 """The operator's command line `wdv`: clocks, bulk routing, organisations, keys, coverage, tables."""
 
-import asyncio
 import csv
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from app.cli import cli
-from app.config import PROJECT_ROOT, get_settings
+from app.config import PROJECT_ROOT
 from app.routing.models import Routeringsregel, Routeringstabel
 from app.routing.service import BUNDLED_VERSIE
 from tests.conftest import Parties
+from tests.support.cli import wdv, wdv_async
 
 CBS_HEADER = "PC6;Huisnummer;Buurt2024;Wijk2024;Gemeente2024"
-
-
-@pytest.fixture
-def settings_cache() -> Iterator[None]:
-    """get_settings() is cached per process: start and end every CLI test without it."""
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def wdv_database(database_url: str, monkeypatch: pytest.MonkeyPatch, settings_cache: None) -> str:
-    """Point the command line at the test database (the bundled reference data is loaded)."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return database_url
-
-
-def wdv(*args: str, stdin: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=stdin)
-
-
-async def wdv_async(*args: str, stdin: str | None = None) -> Result:
-    """Run a command from an async test: the CLI runs its own event loop, so in another thread."""
-    return await asyncio.to_thread(wdv, *args, stdin=stdin)
 
 
 def lines(result: Result) -> list[str]:
@@ -59,7 +34,7 @@ def pc4_gemeentecode(pc4: str) -> str:
 # --- termijnen --------------------------------------------------------------------------------
 
 
-def test_termijnen_for_a_date_prints_both_clocks(settings_cache: None) -> None:
+def test_termijnen_for_a_date_prints_both_clocks(environment: pytest.MonkeyPatch) -> None:
     result = wdv("termijnen", "2026-04-02")  # Thursday before Goede Vrijdag and 2e Paasdag
 
     assert result.exit_code == 0, result.output
@@ -70,7 +45,7 @@ def test_termijnen_for_a_date_prints_both_clocks(settings_cache: None) -> None:
     ]
 
 
-def test_termijnen_for_a_utc_moment_uses_the_amsterdam_day(settings_cache: None) -> None:
+def test_termijnen_for_a_utc_moment_uses_the_amsterdam_day(environment: pytest.MonkeyPatch) -> None:
     result = wdv("termijnen", "2026-04-30T23:30:00+00:00")  # 01:30 on 1 May in Amsterdam
 
     assert result.exit_code == 0, result.output
@@ -78,7 +53,9 @@ def test_termijnen_for_a_utc_moment_uses_the_amsterdam_day(settings_cache: None)
     assert "contactUiterlijk: 2026-05-07" in lines(result)  # 4 May, 5 May is a holiday, 6, 7 May
 
 
-def test_termijnen_for_a_moment_without_offset_takes_it_as_amsterdam_time(settings_cache: None) -> None:
+def test_termijnen_for_a_moment_without_offset_takes_it_as_amsterdam_time(
+    environment: pytest.MonkeyPatch,
+) -> None:
     result = wdv("termijnen", "2026-04-30T23:30:00")
 
     assert result.exit_code == 0, result.output
@@ -86,7 +63,7 @@ def test_termijnen_for_a_moment_without_offset_takes_it_as_amsterdam_time(settin
 
 
 @pytest.mark.parametrize("moment", ["2026-02-30", "morgen", "2026-04-30T25:00:00+00:00"])
-def test_termijnen_refuses_what_is_not_a_date(settings_cache: None, moment: str) -> None:
+def test_termijnen_refuses_what_is_not_a_date(environment: pytest.MonkeyPatch, moment: str) -> None:
     result = wdv("termijnen", moment)
 
     assert result.exit_code != 0

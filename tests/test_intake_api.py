@@ -1,6 +1,5 @@
 """A creditor sends a warm referral: what it gets back, in JSON and in XML."""
 
-import json
 import uuid
 from typing import Any
 
@@ -11,24 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Afwijzing, Doorverwijzing, Verwerking
 from tests.conftest import Parties, example
+from tests.support.messages import referral
 
 JSON = {"Content-Type": "application/json"}
 XML = {"Content-Type": "application/xml"}
 NS = {"dw": "urn:nld:warme-doorverwijzing:berichten:v1", "p": "urn:ietf:rfc:7807"}
-
-
-def referral(**changes: Any) -> dict[str, Any]:
-    """The minimal valid example with a fresh berichtId (and referentie unless given)."""
-    message: dict[str, Any] = json.loads(example("doorverwijzing", "valid-minimaal.json"))
-    message["berichtId"] = str(uuid.uuid4())
-    message["referentie"] = f"DOSSIER-{uuid.uuid4().hex[:8]}"
-    for path, value in changes.items():
-        target = message
-        *parents, last = path.split("__")
-        for part in parents:
-            target = target[part]
-        target[last] = value
-    return message
 
 
 async def send(

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.messages.specs import MessageKind
 from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status
 from tests.conftest import Parties
-from tests.lifecycle_helpers import (
+from tests.support.factories import received
+from tests.support.lifecycle import (
     ANDERE_REDEN,
     PROBLEM,
     REPORTABLE,
@@ -21,7 +22,6 @@ from tests.lifecycle_helpers import (
     history,
     later,
     message,
-    move_dates,
     move_to,
     moved,
     post,
@@ -192,14 +192,8 @@ async def test_the_contact_clock_counts_working_days_to_the_first_attempt(
     gehaald: bool,
     werkdagen: int,
 ) -> None:
-    path = await send_referral(client, parties.water)
     # received on Monday 3 March 2025: contact by Thursday 6 March
-    await move_dates(
-        sessionmaker,
-        path,
-        ontvangen_op=datetime(2025, 3, 3, 9, 0, tzinfo=UTC),
-        contact_uiterlijk=date(2025, 3, 6),
-    )
+    path = await received(sessionmaker, parties.water, on=datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
 
     response = await report(client, parties.amsterdam, path, contactpoging(bereikt=False, datum=datum))
 

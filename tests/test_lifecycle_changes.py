@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.clocks import vandaag
 from app.referrals.lifecycle import Status
 from tests.conftest import Parties
-from tests.lifecycle_helpers import (
+from tests.support.lifecycle import (
     EVENT,
     GEEN_INWONER,
     PROBLEM,

@@ -14,7 +14,7 @@ from app.messages.validation import read_message
 from app.models import Gebeurtenis, Uitgaand
 from app.referrals.lifecycle import Status
 from tests.conftest import Parties
-from tests.lifecycle_helpers import (
+from tests.support.lifecycle import (
     ANDERE_REDEN,
     EVENT,
     contactpoging,

@@ -9,11 +9,11 @@ from app.outbox import EventType
 from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status, allowed_next, can_move, is_open
 from app.referrals.models import Doorverwijzing
 from app.referrals.projection import (
-    CREDITOR_EVENTS,
     PARTNER_STATUS,
-    creditor_gegevens,
-    creditor_sees,
+    SCHULDEISER_EVENTS,
     partner_status,
+    schuldeiser_gegevens,
+    schuldeiser_sees,
 )
 from app.referrals.views import terugmelding
 
@@ -133,23 +133,25 @@ CREDITORS_OWN = {EventType.INGETROKKEN: {"reden"}, EventType.BETALINGSHERSTEL: {
 
 
 @pytest.mark.parametrize("soort", list(EventType))
-def test_the_creditor_never_gets_an_uitvoerders_reason_result_note_or_contact_attempt(soort: EventType) -> None:
-    shown = creditor_gegevens(soort.value, UITVOERDER_DETAILS)
+def test_the_creditor_never_gets_an_uitvoerders_reason_result_note_or_contact_attempt(
+    soort: EventType,
+) -> None:
+    shown = schuldeiser_gegevens(soort.value, UITVOERDER_DETAILS)
 
     assert set(shown) <= CREDITORS_OWN.get(soort, set())
 
 
 def test_contact_attempts_are_invisible_to_the_creditor() -> None:
-    assert not creditor_sees(EventType.CONTACTPOGING.value)
-    assert EventType.CONTACTPOGING not in CREDITOR_EVENTS
-    assert creditor_gegevens(EventType.CONTACTPOGING.value, {"soort": "Telefoon", "bereikt": False}) == {}
+    assert not schuldeiser_sees(EventType.CONTACTPOGING.value)
+    assert EventType.CONTACTPOGING not in SCHULDEISER_EVENTS
+    assert schuldeiser_gegevens(EventType.CONTACTPOGING.value, {"soort": "Telefoon", "bereikt": False}) == {}
 
 
 def test_the_creditor_sees_a_status_change_without_its_details() -> None:
     gegevens = {"reden": "Niet opgepakt: andere reden", "interneToelichting": "intern"}
 
-    assert creditor_sees(EventType.STATUS_GEWIJZIGD.value)
-    assert creditor_gegevens(EventType.STATUS_GEWIJZIGD.value, gegevens) == {}
+    assert schuldeiser_sees(EventType.STATUS_GEWIJZIGD.value)
+    assert schuldeiser_gegevens(EventType.STATUS_GEWIJZIGD.value, gegevens) == {}
 
 
 def test_the_creditor_is_not_told_that_a_referral_was_routed_elsewhere() -> None:
@@ -160,5 +162,5 @@ def test_the_creditor_is_not_told_that_a_referral_was_routed_elsewhere() -> None
         "naarUitvoerderId": "a7f0",
     }
 
-    assert creditor_gegevens(EventType.HERINGEDEELD.value, gegevens) == {}
-    assert not creditor_sees(EventType.HERINGEDEELD.value)
+    assert schuldeiser_gegevens(EventType.HERINGEDEELD.value, gegevens) == {}
+    assert not schuldeiser_sees(EventType.HERINGEDEELD.value)

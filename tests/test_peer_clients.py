@@ -18,7 +18,7 @@ from app.peers import soap
 from app.peers.clients import Schuldenknooppunt, accepted, peer_http_client
 from app.peers.simulators import schuldenknooppunt
 from tests.conftest import EXAMPLES
-from tests.loopback import serving
+from tests.support.loopback import serving
 
 HUB = "https://hub.example.nl/soap"
 SKN_EXAMPLES = PROJECT_ROOT / "schemas" / "peers" / "schuldenknooppunt" / "v1" / "examples"

@@ -33,7 +33,7 @@ from app.peers.simulators import schuldenknooppunt, vroegsignalering
 from app.routing.service import RoutingCache
 from app.worker import delivery_channels
 from tests.conftest import EXAMPLES
-from tests.loopback import serving
+from tests.support.loopback import serving
 
 CREDITOR = "ZVV-001"
 KVK = "11223344"
@@ -220,7 +220,7 @@ async def organisations_on_peers(sessionmaker: async_sessionmaker[AsyncSession])
     settings = Settings(routing_refresh_seconds=0)
     now = datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
-        creditor = await organisations.add_organisation(
+        creditor = await organisations.add_organisatie(
             session,
             naam="Zorgverzekeraar Voorbeeld",
             rol=Rol.SCHULDEISER,
@@ -235,7 +235,7 @@ async def organisations_on_peers(sessionmaker: async_sessionmaker[AsyncSession])
             settings=settings,
             now=now,
         )
-        uitvoerder = await organisations.add_organisation(
+        uitvoerder = await organisations.add_organisatie(
             session, naam="Schuldhulp Rotterdam Voorbeeld", rol=Rol.UITVOERDER
         )
         await organisations.set_coverage(

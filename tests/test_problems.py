@@ -8,8 +8,8 @@ import httpx
 from app.messages.specs import MessageKind
 from app.messages.validation import read_message
 from tests.conftest import Parties
-from tests.lifecycle_helpers import report_status, send_referral, withdraw
-from tests.test_intake_api import referral
+from tests.support.lifecycle import report_status, send_referral, withdraw
+from tests.support.messages import referral
 
 
 def assert_is_foutbericht(response: httpx.Response) -> dict[str, Any]:

@@ -1,48 +1,34 @@
 """The clocks that run by themselves (DESIGN §6): the contact deadline and the end of the
 incassostop, each reported once, also when two workers run at the same time.
 
-The worker runs at controlled moments; referrals are sent through the API and then moved back
-to Monday 3 March 2025: contact by Thursday 6 March, incassostop until 2 April.
+The worker runs at controlled moments; referrals are taken in as if received on Monday 3 March
+2025: contact by Thursday 6 March, incassostop until 2 April.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.main import create_app
 from app.worker import run_once
 from tests.conftest import Parties
-from tests.lifecycle_helpers import (
+from tests.support.factories import received
+from tests.support.lifecycle import (
     contactpoging,
     history,
     message,
-    move_dates,
     outbox,
     post,
     report,
-    send_referral,
     withdraw,
 )
 
 EVENT = "nl.schuldhulp.warme-doorverwijzing."
 CONTACT_UITERLIJK = date(2025, 3, 6)
 INCASSOSTOP_TOT = date(2025, 4, 2)
-
-
-@pytest.fixture
-async def app(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[FastAPI]:
-    """The service without its embedded worker: in these tests only the test runs the timers."""
-    settings = Settings(database_url=database_url, routing_refresh_seconds=0, worker_in_process=False)
-    application = create_app(settings)
-    async with LifespanManager(application):
-        yield application
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -52,15 +38,7 @@ def at(day: date, hour: int = 10) -> datetime:
 async def received_on_3_march(
     client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> str:
-    path = await send_referral(client, parties.water)
-    await move_dates(
-        sessionmaker,
-        path,
-        ontvangen_op=at(date(2025, 3, 3), 9),
-        contact_uiterlijk=CONTACT_UITERLIJK,
-        incassostop_tot=INCASSOSTOP_TOT,
-    )
-    return path
+    return await received(sessionmaker, parties.water, on=at(date(2025, 3, 3), 9))
 
 
 async def run(sessionmaker: async_sessionmaker[AsyncSession], database_url: str, day: date) -> int:

@@ -49,12 +49,12 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-async def organisation_named(session: AsyncSession, ident: str) -> Organisatie:
-    organisation = await organisations.find_organisation(session, ident)
-    if organisation is None:
+async def organisatie_named(session: AsyncSession, ident: str) -> Organisatie:
+    organisatie = await organisations.find_organisatie(session, ident)
+    if organisatie is None:
         fail(f"no organisation {ident!r} (give its id, OIN, KvK-nummer or exact name)")
-    assert organisation is not None
-    return organisation
+    assert organisatie is not None
+    return organisatie
 
 
 # --- database --------------------------------------------------------------------------------

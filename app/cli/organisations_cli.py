@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clocks
-from app.cli import coverage_cli, fail, in_transaction, key_cli, org_cli, organisation_named
+from app.cli import coverage_cli, fail, in_transaction, key_cli, org_cli, organisatie_named
 from app.config import get_settings
 from app.organisations import service as organisations
 from app.organisations.models import Kanaal, Organisatie, Rol
@@ -27,15 +27,15 @@ def org_add(
     """Add a schuldeiser or uitvoerder."""
 
     async def work(session: AsyncSession) -> Organisatie:
-        return await organisations.add_organisation(
+        return await organisations.add_organisatie(
             session, naam=naam, rol=rol, oin=oin, kvk_nummer=kvk, signaalpartner=soort
         )
 
     try:
-        organisation = in_transaction(work)
+        added = in_transaction(work)
     except ValueError as exc:
         fail(str(exc))
-    typer.echo(f"{organisation.id} {organisation.rol} {organisation.naam}")
+    typer.echo(f"{added.id} {added.rol} {added.naam}")
 
 
 @org_cli.command("channel")
@@ -52,16 +52,16 @@ def org_channel(
     from app.peers.channels import set_channel
 
     async def work(session: AsyncSession) -> str:
-        organisation = await organisation_named(session, organisatie)
+        found = await organisatie_named(session, organisatie)
         await set_channel(
             session,
-            organisatie=organisation,
+            organisatie=found,
             kanaal=kanaal,
             adres=adres,
             settings=get_settings(),
             now=datetime.now(UTC),
         )
-        return organisation.naam
+        return found.naam
 
     try:
         naam = in_transaction(work)
@@ -89,10 +89,8 @@ def key_create(
     """Create an API key. It is shown once; only its hash is stored."""
 
     async def work(session: AsyncSession) -> str:
-        organisation = await organisation_named(session, organisatie)
-        return await organisations.create_key(
-            session, organisatie_id=organisation.id, omschrijving=omschrijving
-        )
+        found = await organisatie_named(session, organisatie)
+        return await organisations.create_key(session, organisatie_id=found.id, omschrijving=omschrijving)
 
     typer.echo(in_transaction(work))
 
@@ -113,13 +111,13 @@ def coverage_set(
         fail(str(exc))
 
     async def work(session: AsyncSession) -> str:
-        organisation = await organisation_named(session, uitvoerder)
+        organisatie = await organisatie_named(session, uitvoerder)
         if await session.get(Gemeente, code) is None:
             raise ValueError(f"no gemeente {code} in the gemeente list")
         await organisations.set_coverage(
-            session, uitvoerder=organisation, gemeentecode=code, geldig_vanaf=start, geldig_tot=end
+            session, uitvoerder=organisatie, gemeentecode=code, geldig_vanaf=start, geldig_tot=end
         )
-        return organisation.naam
+        return organisatie.naam
 
     try:
         naam = in_transaction(work)

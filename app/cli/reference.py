@@ -151,8 +151,8 @@ def sandbox() -> None:
     created, connected = in_transaction(work)
     if created:
         typer.echo("Sandbox organisations and their API keys (shown once, keep them):")
-        for organisation, key in created:
-            typer.echo(f"  {organisation.rol:11} {organisation.naam:40} {key}")
+        for organisatie, key in created:
+            typer.echo(f"  {organisatie.rol:11} {organisatie.naam:40} {key}")
     else:
         typer.echo("sandbox organisations exist already; make a new key with: wdv key create <naam>")
     for line in connected:

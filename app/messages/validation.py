@@ -7,7 +7,7 @@ same answers, located by JSON Pointer or XPath respectively.
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -164,32 +164,27 @@ def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield here, _describe(keyword, expected, error)
 
 
+_DESCRIPTIONS: dict[str, Callable[[Any], str]] = {
+    "type": lambda expected: f"must be of type {expected}",
+    "enum": lambda expected: "must be one of: " + ", ".join(map(str, expected)),
+    "const": lambda expected: f"must be {json.dumps(expected)}",
+    "pattern": lambda expected: f"does not match the pattern {expected}",
+    "format": lambda expected: f"is not a valid {expected}",
+    "minLength": lambda expected: f"must be at least {expected} characters",
+    "maxLength": lambda expected: f"must be at most {expected} characters",
+    "minimum": lambda expected: f"must be at least {expected}",
+    "maximum": lambda expected: f"must be at most {expected}",
+    "exclusiveMinimum": lambda expected: f"must be greater than {expected}",
+    "exclusiveMaximum": lambda expected: f"must be less than {expected}",
+}
+
+
 def _describe(keyword: str, expected: Any, error: ValidationError) -> str:
-    match keyword:
-        case "type":
-            return f"must be of type {expected}"
-        case "enum":
-            return "must be one of: " + ", ".join(map(str, expected))
-        case "const":
-            return f"must be {json.dumps(expected)}"
-        case "pattern":
-            return f"does not match the pattern {expected}"
-        case "format":
-            return f"is not a valid {expected}"
-        case "minLength":
-            return f"must be at least {expected} characters"
-        case "maxLength":
-            return f"must be at most {expected} characters"
-        case "minimum":
-            return f"must be at least {expected}"
-        case "maximum":
-            return f"must be at most {expected}"
-        case "exclusiveMinimum":
-            return f"must be greater than {expected}"
-        case "exclusiveMaximum":
-            return f"must be less than {expected}"
-        case "minItems" | "maxItems" | "minProperties" | "maxProperties":
-            return f"violates {keyword} {expected}"
+    """What a schema keyword demands, in words, without the value that broke it."""
+    if keyword in _DESCRIPTIONS:
+        return _DESCRIPTIONS[keyword](expected)
+    if keyword in ("minItems", "maxItems", "minProperties", "maxProperties"):
+        return f"violates {keyword} {expected}"
     return f"violates {keyword}"
 
 

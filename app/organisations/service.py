@@ -18,7 +18,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-async def add_organisation(
+async def add_organisatie(
     session: AsyncSession,
     *,
     naam: str,
@@ -29,7 +29,7 @@ async def add_organisation(
 ) -> Organisatie:
     if rol is Rol.SCHULDEISER and not (oin or kvk_nummer):
         raise ValueError("a schuldeiser needs an OIN or a KvK-nummer")
-    organisation = Organisatie(
+    organisatie = Organisatie(
         naam=naam,
         rol=rol.value,
         oin=oin,
@@ -37,9 +37,9 @@ async def add_organisation(
         signaalpartner=signaalpartner,
         aangemaakt_op=datetime.now(UTC),
     )
-    session.add(organisation)
+    session.add(organisatie)
     await session.flush()
-    return organisation
+    return organisatie
 
 
 async def create_key(session: AsyncSession, *, organisatie_id: uuid.UUID, omschrijving: str = "") -> str:
@@ -58,7 +58,7 @@ async def create_key(session: AsyncSession, *, organisatie_id: uuid.UUID, omschr
     return key
 
 
-async def organisation_for_key(session: AsyncSession, key: str) -> Organisatie | None:
+async def organisatie_for_key(session: AsyncSession, key: str) -> Organisatie | None:
     return await session.scalar(
         select(Organisatie)
         .join(ApiSleutel, ApiSleutel.organisatie_id == Organisatie.id)
@@ -66,7 +66,7 @@ async def organisation_for_key(session: AsyncSession, key: str) -> Organisatie |
     )
 
 
-async def find_organisation(session: AsyncSession, ident: str) -> Organisatie | None:
+async def find_organisatie(session: AsyncSession, ident: str) -> Organisatie | None:
     """By id, OIN, KvK-nummer or exact name (for operators on the command line)."""
     conditions = [
         Organisatie.naam == ident,

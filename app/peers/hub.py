@@ -75,7 +75,7 @@ async def take_in(
     try:
         kind = KIND_OF.get(kop.berichtsoort)
         if kind is MessageKind.DOORVERWIJZING:
-            await _referral(session, answer, fetched, routing=routing, max_depth=max_depth)
+            await _doorverwijzing(session, answer, fetched, routing=routing, max_depth=max_depth)
         elif kind in (MessageKind.INTREKKING, MessageKind.BETALINGSHERSTEL):
             await _follow_up(session, answer, fetched, kind, routing=routing, max_depth=max_depth)
         else:
@@ -133,7 +133,7 @@ class Answer:
         self.queue(session, AnswerType.FOUTBERICHT, probleem=probleem)
 
 
-async def _referral(
+async def _doorverwijzing(
     session: AsyncSession, answer: Answer, fetched: Opgehaald, *, routing: RoutingCache, max_depth: int
 ) -> None:
     """A Doorverwijzing through the very same intake; answered with its Ontvangstbevestiging."""

@@ -29,13 +29,13 @@ from app.peers.clients import accepted, soap_headers
 from app.referrals import views
 from app.referrals.access import log_processing
 from app.referrals.models import Doorverwijzing, Gebeurtenis
-from app.referrals.projection import CREDITOR_EVENTS
+from app.referrals.projection import SCHULDEISER_EVENTS
 
 CONVERSATIE_NAMESPACE = uuid.UUID("4c8e1b7a-2f5d-4a96-8e3c-1d7b9f0a6c25")
 
 VROEGSIGNALERING_EVENTS = [EventType.ONTVANGEN.value, EventType.INGETROKKEN.value]
 SCHULDENKNOOPPUNT_EVENTS = sorted(
-    {t.value for t in CREDITOR_EVENTS}
+    {t.value for t in SCHULDEISER_EVENTS}
     | {AnswerType.ONTVANGSTBEVESTIGING.value, AnswerType.FOUTBERICHT.value, AnswerType.TERUGMELDING.value}
 )
 
@@ -152,12 +152,12 @@ class SchuldenknooppuntChannel(_PeerChannel):
     ) -> Request:
         if not self.settings.schuldenknooppunt_url:
             raise NotConfigured("SCHULDENKNOOPPUNT_URL is not set")
-        creditor = await session.get(Organisatie, event.ontvanger_id)
-        assert creditor is not None
+        schuldeiser = await session.get(Organisatie, event.ontvanger_id)
+        assert schuldeiser is not None
         kind, message, conversatie = await _hub_message(session, event)
         kop = soap.Berichtkop(
             afzender=self.settings.schuldenknooppunt_deelnemer,
-            ontvanger=creditor.kanaal_adres or "",
+            ontvanger=schuldeiser.kanaal_adres or "",
             berichtsoort=soap.BERICHTSOORT[kind],
             bericht_id=uuid.UUID(message["berichtId"]) if "berichtId" in message else event.id,
             conversatie_id=conversatie,

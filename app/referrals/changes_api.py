@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.auth import CurrentOrg, current_organisation
+from app.auth import CurrentOrg, current_organisatie
 from app.db import SessionDep
 from app.http import message_body, routing_of, wants_xml
 from app.messages import xml
@@ -24,7 +24,7 @@ from app.schemas import DoorverwijzingView, Tijdlijn, VerlengingsverzoekView
 router = APIRouter(
     prefix="/doorverwijzingen/{doorverwijzing_id}",
     tags=["levensloop"],
-    dependencies=[Depends(current_organisation)],
+    dependencies=[Depends(current_organisatie)],
 )
 
 CHANGE_PROBLEMS = problem_responses(400, 401, 404, 409, 413, 415)

@@ -35,7 +35,7 @@ PARTNER_STATUS: dict[Status, Status] = {
 
 # Per kind of event, the fields of `gegevens` a creditor may see. A kind that is absent is not
 # shown to the creditor at all: contact attempts, and a re-routing (it would say the person moved).
-CREDITOR_FIELDS: dict[EventType, tuple[str, ...]] = {
+SCHULDEISER_FIELDS: dict[EventType, tuple[str, ...]] = {
     EventType.ONTVANGEN: (),
     EventType.STATUS_GEWIJZIGD: (),
     EventType.INGETROKKEN: ("reden", "toelichting"),
@@ -60,7 +60,7 @@ UITVOERDER_EVENTS = frozenset(
     }
 )
 # The creditor is told of what it may see, except the receipt it was answered synchronously.
-CREDITOR_EVENTS = frozenset(CREDITOR_FIELDS) - {EventType.ONTVANGEN}
+SCHULDEISER_EVENTS = frozenset(SCHULDEISER_FIELDS) - {EventType.ONTVANGEN}
 
 INTERNAL_NOTE = "interneToelichting"
 
@@ -69,13 +69,13 @@ def partner_status(status: str) -> str:
     return PARTNER_STATUS[Status(status)].value
 
 
-def creditor_sees(soort: str) -> bool:
-    return EventType(soort) in CREDITOR_FIELDS
+def schuldeiser_sees(soort: str) -> bool:
+    return EventType(soort) in SCHULDEISER_FIELDS
 
 
-def creditor_gegevens(soort: str, gegevens: Mapping[str, Any]) -> dict[str, Any]:
+def schuldeiser_gegevens(soort: str, gegevens: Mapping[str, Any]) -> dict[str, Any]:
     """The part of an event's details that a creditor may see (empty for invisible kinds)."""
-    allowed = CREDITOR_FIELDS.get(EventType(soort), ())
+    allowed = SCHULDEISER_FIELDS.get(EventType(soort), ())
     return {key: value for key, value in gegevens.items() if key in allowed}
 
 
@@ -132,7 +132,7 @@ def timeline_entry(
 ) -> dict[str, Any] | None:
     """The details of one history entry as `rol` may see them; None when it is not shown at all."""
     if rol is Rol.SCHULDEISER:
-        return creditor_gegevens(soort, gegevens) if creditor_sees(soort) else None
+        return schuldeiser_gegevens(soort, gegevens) if schuldeiser_sees(soort) else None
     if actor_id not in (viewer_id, schuldeiser_id, None):  # an uitvoerder before a re-routing
         return {key: value for key, value in gegevens.items() if key != INTERNAL_NOTE}
     return dict(gegevens)
@@ -162,7 +162,7 @@ def recipients(
     nobody of what it did itself."""
     path = f"/v1/doorverwijzingen/{doorverwijzing_id}"
     told = []
-    if soort in CREDITOR_EVENTS:
+    if soort in SCHULDEISER_EVENTS:
         told.append(
             Recipient(schuldeiser_id, partner_status(status), referred_gemeentecode, f"{path}/terugmelding")
         )

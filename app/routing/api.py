@@ -33,7 +33,7 @@ router = APIRouter(prefix="/routering", tags=["routering"])
 async def post_routering(
     request: Request,
     session: SessionDep,
-    _organisation: CurrentOrg,
+    _organisatie: CurrentOrg,
     adres: Annotated[Adres, Depends(json_body(Adres))],
 ) -> RouteringAntwoord:
     try:

@@ -7,6 +7,7 @@ shows a mailbox (confirmed ones too), `POST /_sim/storing` makes the next reques
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -61,6 +62,54 @@ def _fault(code: str, text: str) -> Response:
     return Response(soap.fault(code, text), status_code=500, media_type=soap.CONTENT_TYPE)
 
 
+def _verstuur(
+    state: Knooppunt, header: etree._Element | None, content: etree._Element, now: datetime
+) -> Response:
+    if header is None or len(content) != 1:
+        return _fault("Client", "verstuurBericht needs a berichtkop header and one message")
+    try:
+        kop = soap.Berichtkop.parse(header)
+    except soap.MalformedReply as exc:
+        return _fault("Client", str(exc))
+    state.bezorg(Bericht(kop, etree.tostring(content[0]), now))
+    answer = etree.Element(etree.QName(soap.SKN, "verstuurBerichtAntwoord"))
+    etree.SubElement(answer, etree.QName(soap.SKN, "berichtId")).text = str(kop.bericht_id)
+    etree.SubElement(answer, etree.QName(soap.SKN, "geaccepteerd")).text = "true"
+    return _ok(answer)
+
+
+def _haal_op(
+    state: Knooppunt, header: etree._Element | None, content: etree._Element, now: datetime
+) -> Response:
+    maximum = int(_text(content, "maximum") or 100)
+    answer = etree.Element(etree.QName(soap.SKN, "haalBerichtenOpAntwoord"))
+    for bericht in state.open_berichten(_text(content, "deelnemer"), now)[:maximum]:
+        item = etree.SubElement(answer, etree.QName(soap.SKN, "bericht"))
+        item.append(bericht.kop.element())
+        etree.SubElement(item, etree.QName(soap.SKN, "inhoud")).append(etree.fromstring(bericht.inhoud))
+    return _ok(answer)
+
+
+def _bevestig(
+    state: Knooppunt, header: etree._Element | None, content: etree._Element, now: datetime
+) -> Response:
+    ids = {_text_of(e) for e in content.findall(f"{{{soap.SKN}}}berichtId")}
+    count = 0
+    for bericht in state.postbussen.get(_text(content, "deelnemer"), []):
+        if str(bericht.kop.bericht_id) in ids and not bericht.bevestigd:
+            bericht.bevestigd, count = True, count + 1
+    answer = etree.Element(etree.QName(soap.SKN, "bevestigOntvangstAntwoord"))
+    etree.SubElement(answer, etree.QName(soap.SKN, "bevestigd")).text = str(count)
+    return _ok(answer)
+
+
+OPERATIONS: dict[str, Callable[[Knooppunt, etree._Element | None, etree._Element, datetime], Response]] = {
+    "verstuurBericht": _verstuur,
+    "haalBerichtenOp": _haal_op,
+    "bevestigOntvangst": _bevestig,
+}
+
+
 def create_app(knooppunt: Knooppunt | None = None) -> Starlette:
     state = knooppunt or Knooppunt()
 
@@ -71,40 +120,10 @@ def create_app(knooppunt: Knooppunt | None = None) -> Starlette:
             header, content = soap.parse(await request.body())
         except (soap.MalformedReply, soap.SoapFault) as exc:
             return _fault("Client", str(exc))
-        now = datetime.now(UTC)
         operation = etree.QName(content).localname
-        if operation == "verstuurBericht":
-            if header is None or len(content) != 1:
-                return _fault("Client", "verstuurBericht needs a berichtkop header and one message")
-            try:
-                kop = soap.Berichtkop.parse(header)
-            except soap.MalformedReply as exc:
-                return _fault("Client", str(exc))
-            state.bezorg(Bericht(kop, etree.tostring(content[0]), now))
-            answer = etree.Element(etree.QName(soap.SKN, "verstuurBerichtAntwoord"))
-            etree.SubElement(answer, etree.QName(soap.SKN, "berichtId")).text = str(kop.bericht_id)
-            etree.SubElement(answer, etree.QName(soap.SKN, "geaccepteerd")).text = "true"
-            return _ok(answer)
-        if operation == "haalBerichtenOp":
-            maximum = int(_text(content, "maximum") or 100)
-            answer = etree.Element(etree.QName(soap.SKN, "haalBerichtenOpAntwoord"))
-            for bericht in state.open_berichten(_text(content, "deelnemer"), now)[:maximum]:
-                item = etree.SubElement(answer, etree.QName(soap.SKN, "bericht"))
-                item.append(bericht.kop.element())
-                etree.SubElement(item, etree.QName(soap.SKN, "inhoud")).append(
-                    etree.fromstring(bericht.inhoud)
-                )
-            return _ok(answer)
-        if operation == "bevestigOntvangst":
-            ids = {_text_of(e) for e in content.findall(f"{{{soap.SKN}}}berichtId")}
-            count = 0
-            for bericht in state.postbussen.get(_text(content, "deelnemer"), []):
-                if str(bericht.kop.bericht_id) in ids and not bericht.bevestigd:
-                    bericht.bevestigd, count = True, count + 1
-            answer = etree.Element(etree.QName(soap.SKN, "bevestigOntvangstAntwoord"))
-            etree.SubElement(answer, etree.QName(soap.SKN, "bevestigd")).text = str(count)
-            return _ok(answer)
-        return _fault("Client", f"unknown operation {operation}")
+        if operation not in OPERATIONS:
+            return _fault("Client", f"unknown operation {operation}")
+        return OPERATIONS[operation](state, header, content, datetime.now(UTC))
 
     async def inject(request: Request) -> Response:
         """{"afzender", "ontvanger", "berichtsoort", "xml", "berichtId"?, "conversatieReferentienummer"?}"""

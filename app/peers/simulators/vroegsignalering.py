@@ -41,20 +41,20 @@ def _problem(status: int, detail: str) -> Response:
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def create_app(
-    register: Register | None = None,
-    *,
-    callback_key: str | None = None,
-    callback_client: httpx.AsyncClient | None = None,
-) -> Starlette:
-    state = register or Register()
+class Simulator:
+    """The simulator's handlers over one register."""
 
-    async def failing() -> Response | None:
-        soort = state.storing.next()
-        return await state.storing.apply(soort) if soort else None
+    def __init__(
+        self, state: Register, callback_key: str | None, callback_client: httpx.AsyncClient | None
+    ) -> None:
+        self.state, self.callback_key, self.callback_client = state, callback_key, callback_client
 
-    async def post_signaal(request: Request) -> Response:
-        if failure := await failing():
+    async def failing(self) -> Response | None:
+        soort = self.state.storing.next()
+        return await self.state.storing.apply(soort) if soort else None
+
+    async def post_signaal(self, request: Request) -> Response:
+        if failure := await self.failing():
             return failure
         try:
             body = await request.json()
@@ -67,15 +67,15 @@ def create_app(
         ]
         if missing or body.get("warmeOverdracht") is not True or "achternaam" not in body.get("client", {}):
             return _problem(400, f"not a warm signal; missing {missing or ['warmeOverdracht/achternaam']}")
-        if body["ID"] in state.signalen:
+        if body["ID"] in self.state.signalen:
             return JSONResponse({"ID": body["ID"]}, status_code=200)
-        state.signalen[body["ID"]] = Signaal(body)
+        self.state.signalen[body["ID"]] = Signaal(body)
         return JSONResponse({"ID": body["ID"]}, status_code=201)
 
-    async def intrekking(request: Request) -> Response:
-        if failure := await failing():
+    async def intrekking(self, request: Request) -> Response:
+        if failure := await self.failing():
             return failure
-        signaal = state.signalen.get(request.path_params["ID"])
+        signaal = self.state.signalen.get(request.path_params["ID"])
         if signaal is None:
             return _problem(404, "unknown signal")
         body = await request.json()
@@ -84,17 +84,17 @@ def create_app(
         signaal.ingetrokken = body["reden"]
         return Response(status_code=204)
 
-    async def get_signaal(request: Request) -> Response:
-        signaal = state.signalen.get(request.path_params["ID"])
+    async def get_signaal(self, request: Request) -> Response:
+        signaal = self.state.signalen.get(request.path_params["ID"])
         if signaal is None:
             return _problem(404, "unknown signal")
         return JSONResponse(signaal.inhoud | {"status": signaal.status, "ingetrokken": signaal.ingetrokken})
 
-    async def push_update(request: Request) -> Response:
-        signaal = state.signalen.get(request.path_params["ID"])
+    async def push_update(self, request: Request) -> Response:
+        signaal = self.state.signalen.get(request.path_params["ID"])
         if signaal is None:
             return _problem(404, "unknown signal")
-        if not callback_key:
+        if not self.callback_key:
             return _problem(409, "start the simulator with the uitvoerder's API key to push updates")
         update = {
             "updateId": str(uuid.uuid4()),
@@ -104,36 +104,48 @@ def create_app(
         if update.get("status"):
             signaal.status = update["status"]
         signaal.updates.append(update)
-        client = callback_client or httpx.AsyncClient(timeout=15)
+        client = self.callback_client or httpx.AsyncClient(timeout=15)
         try:
             answer = await client.post(
                 signaal.inhoud["statusCallback"],
                 json=update,
-                headers={"Authorization": f"Bearer {callback_key}"},
+                headers={"Authorization": f"Bearer {self.callback_key}"},
             )
         finally:
-            if callback_client is None:
+            if self.callback_client is None:
                 await client.aclose()
         return JSONResponse(
             {"update": update, "antwoord": {"status": answer.status_code, "body": answer.json()}}
         )
 
-    async def list_signalen(_request: Request) -> Response:
+    async def list_signalen(self, _request: Request) -> Response:
         return JSONResponse(
-            [{"ID": k, "status": v.status, "ingetrokken": v.ingetrokken} for k, v in state.signalen.items()]
+            [
+                {"ID": k, "status": v.status, "ingetrokken": v.ingetrokken}
+                for k, v in self.state.signalen.items()
+            ]
         )
 
-    async def storing(request: Request) -> Response:
-        return await configure(state.storing, request)
+    async def storing(self, request: Request) -> Response:
+        return await configure(self.state.storing, request)
 
+
+def create_app(
+    register: Register | None = None,
+    *,
+    callback_key: str | None = None,
+    callback_client: httpx.AsyncClient | None = None,
+) -> Starlette:
+    state = register or Register()
+    sim = Simulator(state, callback_key, callback_client)
     app = Starlette(
         routes=[
-            Route("/api/v1/signalen", post_signaal, methods=["POST"]),
-            Route("/api/v1/signalen/{ID}", get_signaal, methods=["GET"]),
-            Route("/api/v1/signalen/{ID}/intrekking", intrekking, methods=["POST"]),
-            Route("/_sim/signalen", list_signalen, methods=["GET"]),
-            Route("/_sim/signalen/{ID}/statusupdate", push_update, methods=["POST"]),
-            Route("/_sim/storing", storing, methods=["POST"]),
+            Route("/api/v1/signalen", sim.post_signaal, methods=["POST"]),
+            Route("/api/v1/signalen/{ID}", sim.get_signaal, methods=["GET"]),
+            Route("/api/v1/signalen/{ID}/intrekking", sim.intrekking, methods=["POST"]),
+            Route("/_sim/signalen", sim.list_signalen, methods=["GET"]),
+            Route("/_sim/signalen/{ID}/statusupdate", sim.push_update, methods=["POST"]),
+            Route("/_sim/storing", sim.storing, methods=["POST"]),
         ]
     )
     app.state.register = state

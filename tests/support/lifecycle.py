@@ -7,17 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clocks import vandaag
 from app.config import PROJECT_ROOT
 from app.messages.specs import MessageKind, spec
 from app.messages.xml import to_xml
-from app.models import Doorverwijzing, Gebeurtenis, Uitgaand
+from app.models import Gebeurtenis, Uitgaand
 from app.referrals.lifecycle import Status
 from tests.conftest import Party
-from tests.test_intake_api import referral
+from tests.support.messages import referral
 
 JSON = {"Content-Type": "application/json"}
 XML = {"Content-Type": "application/xml"}
@@ -121,14 +121,6 @@ async def outbox(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Uitgaan
     async with sessionmaker() as session:
         rows = await session.scalars(select(Uitgaand).order_by(Uitgaand.aangemaakt_op, Uitgaand.volgnummer))
         return list(rows)
-
-
-async def move_dates(sessionmaker: async_sessionmaker[AsyncSession], path: str, **values: Any) -> None:
-    """Set columns of a stored referral (ontvangen_op, contact_uiterlijk, incassostop_tot, ...)."""
-    async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Doorverwijzing).where(Doorverwijzing.id == referral_id(path)).values(**values)
-        )
 
 
 def later(days: int) -> str:

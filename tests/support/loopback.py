@@ -1,5 +1,5 @@
 """Serve an ASGI app (a peer simulator, or the service itself) with uvicorn in a background thread
-on a free 127.0.0.1 port, over http or over TLS, as `tests/receiver.py` serves its receiver."""
+on a free 127.0.0.1 port, over http or over TLS, as `tests/support/receiver.py` serves its receiver."""
 
 import socket
 import threading

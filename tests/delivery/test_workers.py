@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -27,24 +27,12 @@ from app.models import Doorverwijzing
 from app.outbox import Uitgaand
 from app.worker import delivery_channels
 from tests.conftest import Parties
-from tests.lifecycle_helpers import referral_id, send_referral
-from tests.receiver import Receiver, running_receiver
-from tests.test_delivery import api_client, deliveries, delivery_settings, subscribe
+from tests.support.delivery import api_client, deliveries, delivery_settings, subscribe
+from tests.support.lifecycle import referral_id, send_referral
+from tests.support.receiver import Receiver
 
 WDV = Path(sys.executable).parent / "wdv"
 DEADLINE = 30.0  # seconds a worker process gets to do what is awaited
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
-
-
-@pytest.fixture
-async def sender() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as http:
-        yield http
 
 
 async def referrals_with_subscription(

@@ -1,0 +1,71 @@
+"""Referrals in a given state, made through the service's own code rather than by editing rows:
+received at a chosen moment (so the service computes its clocks for that day), then moved along
+by the uitvoerder's and the creditor's own messages."""
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.messages import types
+from app.messages.specs import MessageKind
+from app.messages.validation import Message, read_message
+from app.organisations.models import Organisatie
+from app.referrals import inbound, intake
+from app.referrals.lifecycle import Status
+from app.routing.service import RoutingCache
+from tests.conftest import Party
+from tests.support.lifecycle import status_message
+from tests.support.messages import referral
+
+ROUTING = RoutingCache(0)
+
+
+def _parsed(kind: MessageKind, data: dict[str, Any]) -> Message:
+    return read_message(kind, json.dumps(data).encode(), "application/json", max_depth=32)
+
+
+async def received(
+    sessionmaker: async_sessionmaker[AsyncSession], creditor: Party, *, on: datetime, **changes: Any
+) -> str:
+    """A referral taken in by the intake as if it arrived at `on`; returns its path."""
+    message = _parsed(MessageKind.DOORVERWIJZING, referral(**changes))
+    async with sessionmaker() as session, session.begin():
+        schuldeiser = await session.get(Organisatie, creditor.id)
+        assert schuldeiser is not None
+        outcome = await intake.receive(
+            session,
+            schuldeiser=schuldeiser,
+            message=cast(types.Doorverwijzing, message.data),
+            routing=ROUTING,
+            now=on,
+        )
+    assert isinstance(outcome, intake.Accepted), outcome
+    return f"/v1/doorverwijzingen/{outcome.doorverwijzing.id}"
+
+
+async def reported(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    uitvoerder: Party,
+    path: str,
+    status: Status,
+    *,
+    on: datetime,
+    **fields: Any,
+) -> None:
+    """The uitvoerder reports `status` at `on`, through the one inbound contract."""
+    message = _parsed(MessageKind.STATUSMELDING, status_message(status, **fields))
+    async with sessionmaker() as session, session.begin():
+        organisatie = await session.get(Organisatie, uitvoerder.id)
+        assert organisatie is not None
+        await inbound.apply(
+            session,
+            organisatie=organisatie,
+            doorverwijzing=uuid.UUID(path.rsplit("/", 1)[-1]),
+            kind=MessageKind.STATUSMELDING,
+            message=message,
+            routing=ROUTING,
+            now=on,
+        )
