@@ -127,6 +127,18 @@ async def test_the_new_uitvoerder_is_sent_the_referral_and_the_creditor_nothing(
     )
 
 
+async def test_the_creditors_later_events_name_the_gemeente_it_referred_to(
+    client: httpx.AsyncClient, parties: Parties, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    path = await _moved_to_tiel(client, parties)
+    await ask_extension(client, parties.rivierenland, path)
+
+    to_creditor = [r for r in await outbox(sessionmaker) if r.ontvanger_id == parties.water.id]
+
+    assert [r.type for r in to_creditor][-1] == EVENT + "verlenging-gevraagd"
+    assert {r.data["gemeentecode"] for r in to_creditor} == {"0363"}
+
+
 async def test_a_new_address_in_the_same_gemeente_is_a_conflict(
     client: httpx.AsyncClient, parties: Parties
 ) -> None:
