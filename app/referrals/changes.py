@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clocks
+from app import clock_warnings, clocks
 from app.delivery.models import Uitgaand
 from app.errors import (
     Conflict,
@@ -239,7 +239,7 @@ async def _reroute(
     referral.actueel_adres = plain(adres)
     referral.status = Status.ONTVANGEN.value
     referral.status_sinds = now
-    referral.contact_uiterlijk = clocks.contact_uiterlijk(day)
+    referral.contact_uiterlijk = clock_warnings.contact_uiterlijk(day)
     referral.eerste_contactpoging_op = referral.contact_gelegd_op = None
     referral.hulp_aangeboden_op = referral.hulp_geaccepteerd_op = None
     referral.contacttermijn_verstreken_op = None
