@@ -63,6 +63,13 @@ class Snapshot:
     # old code -> (date, successor holding most of its addresses)
     herindelingen: dict[str, tuple[date, str]] = field(default_factory=dict)
 
+    def gemeentecode(self, postcode: str, huisnummer: int, *, on: date) -> str | None:
+        """The gemeentecode `route` would give, without building its explanation (bulk routing)."""
+        code = self.table.gemeentecode(postcode, huisnummer)
+        while code is not None and code in self.herindelingen and self.herindelingen[code][0] <= on:
+            code = self.herindelingen[code][1]
+        return code
+
     def route(self, postcode: str, huisnummer: int, *, on: date) -> Routering | None:
         """Route a normalised postcode; None when the table does not know it."""
         uitkomst = self.table.lookup(postcode, huisnummer)
