@@ -22,8 +22,6 @@ from importlib import resources
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-import holidays
-
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 INCASSOSTOP_DAGEN = 30
 CONTACT_WERKDAGEN = 3
@@ -92,6 +90,8 @@ def gelijkstelling(day: date) -> Gelijkstelling | None:
 
 @lru_cache(maxsize=64)
 def _feestdagen(year: int) -> frozenset[date]:
+    import holidays  # on first use: commands that only need the date of today start faster
+
     calendar = holidays.country_holidays("NL", years=year, categories=(holidays.PUBLIC, holidays.OPTIONAL))
     return frozenset(calendar.keys())
 
