@@ -57,6 +57,14 @@ class RoutingTable:
     def __len__(self) -> int:
         return len(self._regels)
 
+    def undivided_pc4s(self) -> dict[str, str]:
+        """PC4 -> gemeentecode for every PC4 without finer rules (one lookup answers its addresses)."""
+        return {
+            sleutel: code
+            for sleutel, (code, _aandeel) in self._regels.items()
+            if len(sleutel) == 4 and sleutel not in self._fijner
+        }
+
     def gemeentecode(self, postcode: str, huisnummer: int) -> str | None:
         """Only the gemeentecode `lookup` would give (bulk routing: no explanation built per line)."""
         pc4 = postcode[:4]
