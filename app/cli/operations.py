@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.cli import cli, deliveries_cli, fail, in_transaction
+from app.cli.console import UPGRADE_FIRST
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +59,33 @@ def deliveries_replay(
         fail(str(exc))
 
 
+def require_migrated_database() -> None:
+    """Refuse to start a long-running process on a database not migrated to this version (it would
+    fail every round)."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from app.config import PROJECT_ROOT
+
+    needed = set(ScriptDirectory.from_config(Config(str(PROJECT_ROOT / "alembic.ini"))).get_heads())
+
+    async def current(session: AsyncSession) -> set[str]:
+        connection = await session.connection()
+        return set(
+            await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+        )
+
+    found = in_transaction(current)
+    if not found:
+        fail(UPGRADE_FIRST)
+    if found != needed:
+        fail(
+            f"the database is at revision {', '.join(sorted(found))}, this version needs "
+            f"{', '.join(sorted(needed))}: run `wdv db upgrade` first"
+        )
+
+
 @cli.command("worker")
 def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop")] = False) -> None:
     """Run the worker: timers, hub mailbox, deliveries.
@@ -71,6 +99,7 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
     from app.db import create_engine, create_sessionmaker
     from app.worker import run_forever, run_once
 
+    require_migrated_database()
     settings = get_settings()
 
     async def run() -> None:

@@ -339,3 +339,43 @@ def test_a_new_organisation_is_added_when_nothing_conflicts(wdv_database: str, p
     added_id, rol, naam = result.stdout.strip().split(" ", 2)
     assert uuid.UUID(added_id)
     assert (rol, naam) == ("schuldeiser", "Nieuw Water")
+
+
+# --- the worker -------------------------------------------------------------------------------------
+
+
+def test_the_worker_does_not_start_on_a_fresh_install(
+    settings_cache: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    database = tmp_path / "wdv.db"
+    database.touch()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+
+    result = wdv("worker")
+
+    assert (
+        one_line_error(result)
+        == "the database has no tables for this version yet: run `wdv db upgrade` first"
+    )
+
+
+def test_the_worker_does_not_start_on_a_database_behind_this_version(
+    settings_cache: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'wdv.db'}"
+    upgraded = wdv_process("db", "upgrade", "--revision", "0003", database_url=url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    result = wdv("worker", "--once")
+
+    message = one_line_error(result)
+    assert message.startswith("the database is at revision 0003, this version needs ")
+    assert message.endswith(": run `wdv db upgrade` first")
+
+
+def test_the_worker_runs_on_a_migrated_database(wdv_database: str) -> None:
+    result = wdv("worker", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("timers fired: ")
