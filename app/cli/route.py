@@ -2,7 +2,7 @@
 
 Each line is answered: the input columns, then `gemeentecode` and `reden` (why a line was not
 routed; empty when it was). Routing a file is dict lookups per line after one query for the table,
-so start-up (imports) dominates: see benchmarks/test_bench.py.
+so start-up (imports) dominates: see benchmarks/test_bench_cli.py.
 """
 
 from __future__ import annotations
