@@ -1,16 +1,12 @@
 """Speed and memory targets (`make bench`), measured on an embedded SQLite database.
 
-- `wdv route --csv` routes 100,000 addresses in under 10 s, in under 300 MiB of memory.
 - The API stores at least 50 referrals a second (sequential JSON requests, in-process).
+- The command line: see test_bench_cli.py.
 """
 
 import asyncio
-import csv
-import io
 import json
 import os
-import random
-import resource
 import subprocess
 import sys
 import time
@@ -40,39 +36,6 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     subprocess.run([WDV, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([WDV, "routing", "load-default"], env=env, check=True, capture_output=True)
     return url
-
-
-def _addresses(count: int) -> str:
-    with (PROJECT_ROOT / "app" / "routing" / "data" / "pc4_gemeente.csv").open() as handle:
-        areas = [row["pc4"] for row in csv.DictReader(handle)]
-    rng = random.Random(7)
-    out = io.StringIO()
-    out.write("postcode,huisnummer\n")
-    for _ in range(count):
-        letters = rng.choice("ABCDEFGHJKLMNPRTVWXZ") + rng.choice("ABCEGHJKLMNPRTVWXZ")
-        out.write(f"{rng.choice(areas)} {letters},{rng.randint(1, 300)}\n")
-    return out.getvalue()
-
-
-def test_routing_100k_addresses_from_the_command_line(database: str) -> None:
-    addresses = _addresses(100_000)
-    started = time.perf_counter()
-    result = subprocess.run(
-        [WDV, "route", "--csv"],
-        input=addresses,
-        env={**os.environ, "DATABASE_URL": database},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    elapsed = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    lines = result.stdout.splitlines()
-    routed = sum(1 for line in lines if not line.endswith(","))
-    print(f"\nroute --csv: 100,000 addresses in {elapsed:.2f} s, peak {peak_mib:.0f} MiB, {routed} routed")
-    assert len(lines) == 100_000
-    assert elapsed < 10
-    assert peak_mib < 300
 
 
 def test_intake_throughput(database: str) -> None:

@@ -51,3 +51,43 @@ def test_a_malformed_postcode_is_refused(raw: str) -> None:
 def test_the_refusal_names_what_was_sent() -> None:
     with pytest.raises(InvalidPostcode, match="0123AB"):
         normalise("0123AB")
+
+
+def _variants() -> list[str]:
+    """Spellings an operator's file may hold: cases, spaces, separators, prefixes, near misses."""
+    bodies = ["1234AB", "1234ab", "1234 AB", "1234  AB", "1 2 3 4 A B", "1234-AB", "NL-1234AB", "nl1234ab"]
+    bodies += [
+        "0123AB",
+        "1234SA",
+        "1234 sd",
+        "1234Ss",
+        "12345AB",
+        "1234A1",
+        "1234ÄB",
+        "１２３４AB",
+        "1234AB\u00a0",
+    ]
+    return [
+        f"{before}{body}{after}" for body in bodies for before in ("", " ", "\t") for after in ("", " ", "\t")
+    ]
+
+
+def _by_stdnum(raw: str) -> str | None:
+    from stdnum.exceptions import ValidationError
+    from stdnum.nl import postcode
+
+    try:
+        return str(postcode.compact(postcode.validate(raw)))
+    except ValidationError:
+        return None
+
+
+@pytest.mark.parametrize("raw", _variants())
+def test_every_spelling_is_normalised_as_python_stdnum_does(raw: str) -> None:
+    """Common spellings skip python-stdnum for speed; the answer must stay the same."""
+    try:
+        ours: str | None = normalise(raw)
+    except InvalidPostcode:
+        ours = None
+
+    assert ours == _by_stdnum(raw)

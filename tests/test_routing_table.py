@@ -1,10 +1,12 @@
 """The routing table: a CBS address file compressed to a few rules, and the bundled PC4 table."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from app.config import PROJECT_ROOT
+from app.routing.service import Snapshot
 from app.routing.sources import Formaat, SourceError, detect, gemeentecode, read_rules
 from app.routing.table import Methode, Regel, RoutingTable, Uitkomst
 
@@ -260,3 +262,45 @@ def test_a_gemeentecode_is_written_as_four_digits(raw: str) -> None:
 def test_something_that_is_not_a_gemeentecode_is_refused(raw: str) -> None:
     with pytest.raises(SourceError):
         gemeentecode(raw)
+
+
+@pytest.mark.parametrize(
+    ("postcode", "huisnummer"),
+    [
+        ("1011AA", 1),  # an undivided PC4
+        ("1011ZZ", 9),  # an unknown PC6 in it
+        ("4062BA", 1),  # a PC6 in a divided PC4
+        ("4062ZZ", 1),  # an unknown PC6 there: the majority
+        ("5383AA", 2),  # a house number in a divided PC6
+        ("5383AA", 99),  # an unknown one there
+        ("9999AA", 1),  # outside the file
+    ],
+)
+def test_bulk_routing_gives_the_gemeentecode_of_the_full_lookup(
+    cbs_table: RoutingTable, postcode: str, huisnummer: int
+) -> None:
+    uitkomst = cbs_table.lookup(postcode, huisnummer)
+
+    assert cbs_table.gemeentecode(postcode, huisnummer) == (uitkomst.gemeentecode if uitkomst else None)
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [(date(2020, 12, 31), "0003"), (date(2021, 1, 1), "1979")],
+    ids=["before-the-merger", "from-the-merger"],
+)
+def test_bulk_routing_follows_a_merger_like_the_full_routing(on: date, expected: str) -> None:
+    """Appingedam (0003) became part of Eemsdelta (1979) on 1 January 2021."""
+    snapshot = Snapshot(
+        tabel_id=1,
+        versie="test",
+        peildatum=date(2020, 8, 1),
+        table=RoutingTable([Regel("9901", "0003")]),
+        gemeenten={"0003": "Appingedam", "1979": "Eemsdelta"},
+        herindelingen={"0003": (date(2021, 1, 1), "1979")},
+    )
+    routering = snapshot.route("9901AB", 1, on=on)
+
+    assert routering is not None
+    assert snapshot.gemeentecode("9901AB", 1, on=on) == routering.gemeentecode == expected
+    assert snapshot.gemeentecode("9902AB", 1, on=on) is None

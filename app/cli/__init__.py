@@ -1,40 +1,72 @@
 """`wdv`: the operator's command line (database, reference data, organisations, routing, clocks,
-the worker, deliveries and the peer simulators)."""
+the worker, deliveries and the peer simulators).
 
-import asyncio
+Start-up is kept short: the command modules import only typer and light modules at the top, and
+SQLAlchemy, alembic, FastAPI and the rest of the application inside the commands that need them
+(`wdv --help` and `wdv route` do not pay for what they do not use).
+"""
+
+from __future__ import annotations
+
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import get_settings
-from app.db import create_engine, create_sessionmaker
-from app.organisations import service as organisations
-from app.organisations.models import Organisatie
+from app.cli.console import OneLineErrors, fail
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.organisations.models import Organisatie
 
 T = TypeVar("T")
 
-cli = typer.Typer(help="Warme doorverwijzing: operator commands.", no_args_is_help=True)
-db_cli = typer.Typer(help="The database.", no_args_is_help=True)
-routing_cli = typer.Typer(help="The routing table.", no_args_is_help=True)
-org_cli = typer.Typer(help="Organisations.", no_args_is_help=True)
-key_cli = typer.Typer(help="API keys.", no_args_is_help=True)
-coverage_cli = typer.Typer(help="Which uitvoerder serves which gemeente.", no_args_is_help=True)
+cli = typer.Typer(
+    name="wdv",
+    cls=OneLineErrors,
+    help="Warme doorverwijzing: operator commands.",
+    no_args_is_help=True,
+    # plain help text (wrapped paragraphs, no rich import) and, for an unexpected error, a plain
+    # traceback without the values of local variables
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _group(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
+
+
+db_cli = _group("The database.")
+routing_cli = _group("The routing table.")
+org_cli = _group("Organisations.")
+key_cli = _group("API keys.")
+coverage_cli = _group("Which uitvoerder serves which gemeente.")
+deliveries_cli = _group("Webhook deliveries.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(routing_cli, name="routing")
 cli.add_typer(org_cli, name="org")
 cli.add_typer(key_cli, name="key")
 cli.add_typer(coverage_cli, name="coverage")
-deliveries_cli = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
 cli.add_typer(deliveries_cli, name="deliveries")
+
+__all__ = ["cli", "fail", "in_transaction", "main", "organisatie_named"]
 
 
 def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction (the command line owns its session)."""
+    import asyncio
+
+    from app.config import get_settings
+    from app.db import create_engine, create_sessionmaker
+
+    url = get_settings().database_url
+    if (missing := _missing_sqlite_file(url)) is not None:
+        fail(f"no database at {missing}: run `wdv db upgrade` to create it")
 
     async def run() -> T:
-        engine = create_engine(get_settings().database_url)
+        engine = create_engine(url)
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
                 return await work(session)
@@ -44,20 +76,38 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-def fail(message: str) -> None:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of an SQLite database file that does not exist (connecting would create an empty one)."""
+    from pathlib import Path
+
+    if not url.startswith("sqlite") or "///" not in url:
+        return None
+    path = url.split("///", 1)[1].split("?", 1)[0]
+    if not path or path == ":memory:" or Path(path).exists():
+        return None
+    return path
 
 
 async def organisatie_named(session: AsyncSession, ident: str) -> Organisatie:
-    organisatie = await organisations.find_organisatie(session, ident)
-    if organisatie is None:
+    """The one organisation with this id, OIN, KvK-nummer or exact name; fails when there is none
+    or when a name is shared (then the id decides)."""
+    import contextlib
+    import uuid
+
+    from sqlalchemy import or_, select
+
+    from app.organisations.models import Organisatie
+
+    conditions = [Organisatie.naam == ident, Organisatie.oin == ident, Organisatie.kvk_nummer == ident]
+    with contextlib.suppress(ValueError):  # not an id: a name or number
+        conditions.append(Organisatie.id == uuid.UUID(ident))
+    found = list(await session.scalars(select(Organisatie).where(or_(*conditions)).order_by(Organisatie.id)))
+    if not found:
         fail(f"no organisation {ident!r} (give its id, OIN, KvK-nummer or exact name)")
-    assert organisatie is not None
-    return organisatie
-
-
-# --- database --------------------------------------------------------------------------------
+    if len(found) > 1:
+        ids = ", ".join(f"{o.id} ({o.rol})" for o in found)
+        fail(f"{ident!r} names {len(found)} organisations: give the id of one of {ids}")
+    return found[0]
 
 
 def main() -> None:
@@ -65,4 +115,4 @@ def main() -> None:
 
 
 # the command modules register themselves on the apps above
-from app.cli import operations, organisations_cli, reference  # noqa: E402, F401
+from app.cli import operations, organisations_cli, reference, route  # noqa: E402, F401

@@ -1,18 +1,17 @@
 """The worker, webhook deliveries, the peer simulators and the OpenAPI document."""
 
-import asyncio
-import json
-from datetime import UTC, datetime
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli import cli, deliveries_cli, fail, in_transaction
-from app.config import get_settings
-from app.db import create_engine, create_sessionmaker
-from app.delivery import service as delivery
+from app.cli.console import UPGRADE_FIRST
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @deliveries_cli.command("failed")
@@ -20,6 +19,8 @@ def deliveries_failed() -> None:
     """List webhook deliveries that failed after every retry."""
 
     async def work(session: AsyncSession) -> list[str]:
+        from app.delivery import service as delivery
+
         return [
             f"{d.id} {found.organisatie_id} {found.url} attempts={d.pogingen} {d.laatste_fout or ''}"
             for d, found in await delivery.failed(session, None)
@@ -39,6 +40,10 @@ def deliveries_replay(
         fail("give delivery ids, or --all")
 
     async def work(session: AsyncSession) -> int:
+        from datetime import UTC, datetime
+
+        from app.delivery import service as delivery
+
         now = datetime.now(UTC)
         failed = {str(d.id): d for d, _ in await delivery.failed(session, None)}
         if unknown := sorted(set(ids or []) - set(failed)):
@@ -54,13 +59,47 @@ def deliveries_replay(
         fail(str(exc))
 
 
+def require_migrated_database() -> None:
+    """Refuse to start a long-running process on a database not migrated to this version (it would
+    fail every round)."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from app.config import PROJECT_ROOT
+
+    needed = set(ScriptDirectory.from_config(Config(str(PROJECT_ROOT / "alembic.ini"))).get_heads())
+
+    async def current(session: AsyncSession) -> set[str]:
+        connection = await session.connection()
+        return set(
+            await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+        )
+
+    found = in_transaction(current)
+    if not found:
+        fail(UPGRADE_FIRST)
+    if found != needed:
+        fail(
+            f"the database is at revision {', '.join(sorted(found))}, this version needs "
+            f"{', '.join(sorted(needed))}: run `wdv db upgrade` first"
+        )
+
+
 @cli.command("worker")
 def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop")] = False) -> None:
-    """Run the worker: timers, the Schuldenknooppunt mailbox and deliveries; several may run at once."""
+    """Run the worker: timers, hub mailbox, deliveries.
+
+    Several workers may run at once, against one PostgreSQL database.
+    """
+    import asyncio
     import signal
 
+    from app.config import get_settings
+    from app.db import create_engine, create_sessionmaker
     from app.worker import run_forever, run_once
 
+    require_migrated_database()
     settings = get_settings()
 
     async def run() -> None:
@@ -121,6 +160,8 @@ def simulate(
 @cli.command("openapi")
 def openapi() -> None:
     """Print the OpenAPI document of /v1."""
+    import json
+
     from app.main import create_v1
 
     document: dict[str, Any] = create_v1().openapi()

@@ -1,72 +1,121 @@
-"""Organisations, their keys, coverage and channels."""
+"""Organisations, their keys, coverage and channels.
 
-from datetime import UTC, date, datetime
-from typing import Annotated
+Names are unique among organisations (any case), as are OINs, KvK-nummers and channel addresses:
+an operator can then name an organisation in every command. The id always works too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clocks
-from app.cli import coverage_cli, fail, in_transaction, key_cli, org_cli, organisatie_named
-from app.config import get_settings
-from app.organisations import service as organisations
-from app.organisations.models import Kanaal, Organisatie, Rol
-from app.routing import sources
-from app.routing.models import Gemeente
+from app.cli import coverage_cli, fail, in_transaction, key_cli, options, org_cli, organisatie_named
+from app.cli.options import KanaalKeuze, RolKeuze
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.organisations.models import Organisatie
 
 
 @org_cli.command("add")
 def org_add(
-    naam: Annotated[str, typer.Option()],
-    rol: Annotated[Rol, typer.Option()],
-    oin: Annotated[str | None, typer.Option()] = None,
-    kvk: Annotated[str | None, typer.Option(help="KvK-nummer")] = None,
-    soort: Annotated[str | None, typer.Option(help="Signaalpartner soort, for a schuldeiser")] = None,
+    naam: Annotated[str, typer.Option(help="Unique among organisations")],
+    rol: Annotated[RolKeuze, typer.Option()],
+    oin: Annotated[str | None, typer.Option(help="OIN, 20 digits")] = None,
+    kvk: Annotated[str | None, typer.Option(help="KvK-nummer, 8 digits")] = None,
+    soort: Annotated[
+        str | None,
+        typer.Option(help="Signaalpartner soort (DDAS EnumSignaalpartner), for a schuldeiser"),
+    ] = None,
 ) -> None:
     """Add a schuldeiser or uitvoerder."""
+    naam = naam.strip()
+    if not naam:
+        fail("--naam must not be empty")
+    oin = options.oin(oin) if oin is not None else None
+    kvk = options.kvk_nummer(kvk) if kvk is not None else None
+    if soort is not None:
+        if rol is not RolKeuze.SCHULDEISER:
+            fail("--soort is for a schuldeiser (the kind of creditor)")
+        soort = options.soort(soort)
 
     async def work(session: AsyncSession) -> Organisatie:
-        return await organisations.add_organisatie(
-            session, naam=naam, rol=rol, oin=oin, kvk_nummer=kvk, signaalpartner=soort
-        )
+        from sqlalchemy import func, select
+        from sqlalchemy.exc import IntegrityError
 
-    try:
-        added = in_transaction(work)
-    except ValueError as exc:
-        fail(str(exc))
-    typer.echo(f"{added.id} {added.rol} {added.naam}")
+        from app.organisations import service as organisations
+        from app.organisations.models import Organisatie, Rol
+
+        taken = [
+            (f"the name {naam!r}", func.lower(Organisatie.naam) == naam.lower()),
+            *([(f"OIN {oin}", Organisatie.oin == oin)] if oin else []),
+            *([(f"KvK-nummer {kvk}", Organisatie.kvk_nummer == kvk)] if kvk else []),
+        ]
+        for what, condition in taken:
+            if (other := await session.scalar(select(Organisatie).where(condition))) is not None:
+                fail(f"{what} is taken by {other.naam} ({other.id})")
+        try:
+            return await organisations.add_organisatie(
+                session, naam=naam, rol=Rol(rol.value), oin=oin, kvk_nummer=kvk, signaalpartner=soort
+            )
+        except IntegrityError:  # added at the same moment by someone else
+            fail("the name, OIN or KvK-nummer was taken while adding: list them with `wdv org list`")
+        except ValueError as exc:
+            fail(str(exc))
+
+    found = in_transaction(work)
+    typer.echo(f"{found.id} {found.rol} {found.naam}")
 
 
 @org_cli.command("channel")
 def org_channel(
     organisatie: Annotated[str, typer.Argument(help="Id, OIN, KvK-nummer or exact name")],
     kanaal: Annotated[
-        Kanaal, typer.Option(help="api, vroegsignalering (uitvoerder) or schuldenknooppunt (schuldeiser)")
+        KanaalKeuze,
+        typer.Option(help="api, vroegsignalering (uitvoerder) or schuldenknooppunt (schuldeiser)"),
     ],
     adres: Annotated[
         str | None, typer.Option(help="Its address on that channel (participant / organisation code)")
     ] = None,
 ) -> None:
-    """Put an organisation on a channel: events then travel to that peer system."""
-    from app.peers.channels import set_channel
+    """Put an organisation on a channel (a peer system).
+
+    Its events then travel to that peer system; api puts it back on webhooks and the mailbox.
+    """
+    adres = adres.strip() if adres is not None else None
 
     async def work(session: AsyncSession) -> str:
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from app.config import get_settings
+        from app.organisations.models import Kanaal, Organisatie
+        from app.peers.channels import set_channel
+
         found = await organisatie_named(session, organisatie)
-        await set_channel(
-            session,
-            organisatie=found,
-            kanaal=kanaal,
-            adres=adres,
-            settings=get_settings(),
-            now=datetime.now(UTC),
-        )
+        if adres and kanaal is not KanaalKeuze.API:
+            other = await session.scalar(
+                select(Organisatie).where(Organisatie.kanaal_adres == adres, Organisatie.id != found.id)
+            )
+            if other is not None:
+                fail(f"--adres {adres} is already the channel address of {other.naam} ({other.id})")
+        try:
+            await set_channel(
+                session,
+                organisatie=found,
+                kanaal=Kanaal(kanaal.value),
+                adres=adres,
+                settings=get_settings(),
+                now=datetime.now(UTC),
+            )
+        except ValueError as exc:
+            fail(str(exc))
         return found.naam
 
-    try:
-        naam = in_transaction(work)
-    except ValueError as exc:
-        fail(str(exc))
+    naam = in_transaction(work)
     typer.echo(f"{naam} now uses {kanaal.value}" + (f" as {adres}" if adres else ""))
 
 
@@ -75,6 +124,10 @@ def org_list() -> None:
     """List organisations."""
 
     async def work(session: AsyncSession) -> list[Organisatie]:
+        from sqlalchemy import select
+
+        from app.organisations.models import Organisatie
+
         return list(await session.scalars(select(Organisatie).order_by(Organisatie.rol, Organisatie.naam)))
 
     for o in in_transaction(work):
@@ -89,6 +142,8 @@ def key_create(
     """Create an API key. It is shown once; only its hash is stored."""
 
     async def work(session: AsyncSession) -> str:
+        from app.organisations import service as organisations
+
         found = await organisatie_named(session, organisatie)
         return await organisations.create_key(session, organisatie_id=found.id, omschrijving=omschrijving)
 
@@ -103,24 +158,32 @@ def coverage_set(
     tot: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD); default open-ended")] = "",
 ) -> None:
     """Let UITVOERDER serve GEMEENTECODE from a date (earlier coverage ends the day before)."""
+    from app import clocks
+    from app.routing import sources
+
     try:
         code = sources.gemeentecode(gemeentecode)
-        start = date.fromisoformat(vanaf) if vanaf else clocks.vandaag()
-        end = date.fromisoformat(tot) if tot else None
-    except ValueError as exc:
-        fail(str(exc))
+    except sources.SourceError:
+        fail(f"GEMEENTECODE must be a CBS code such as 0363 or GM0363, not {gemeentecode!r}")
+    start = options.datum("--vanaf", vanaf) if vanaf else clocks.vandaag()
+    end = options.datum("--tot", tot) if tot else None
+    if end is not None and end < start:
+        fail(f"--tot {end} lies before --vanaf {start}")
 
     async def work(session: AsyncSession) -> str:
-        organisatie = await organisatie_named(session, uitvoerder)
-        if await session.get(Gemeente, code) is None:
-            raise ValueError(f"no gemeente {code} in the gemeente list")
-        await organisations.set_coverage(
-            session, uitvoerder=organisatie, gemeentecode=code, geldig_vanaf=start, geldig_tot=end
-        )
-        return organisatie.naam
+        from app.organisations import service as organisations
+        from app.routing.models import Gemeente
 
-    try:
-        naam = in_transaction(work)
-    except ValueError as exc:
-        fail(str(exc))
+        found = await organisatie_named(session, uitvoerder)
+        if await session.get(Gemeente, code) is None:
+            fail(f"no gemeente {code} in the gemeente list")
+        try:
+            await organisations.set_coverage(
+                session, uitvoerder=found, gemeentecode=code, geldig_vanaf=start, geldig_tot=end
+            )
+        except ValueError as exc:
+            fail(str(exc))
+        return found.naam
+
+    naam = in_transaction(work)
     typer.echo(f"{naam} serves {code} from {start}" + (f" until {end}" if end else ""))

@@ -1,45 +1,54 @@
-"""Database, reference data, routing and clocks."""
+"""Database, reference data, routing tables, clocks and the sandbox."""
 
-import csv
-import sys
-from datetime import date, datetime
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clocks
-from app.cli import cli, db_cli, fail, in_transaction, routing_cli
-from app.config import PROJECT_ROOT, get_settings
-from app.organisations.models import Organisatie
-from app.routing import service as routing
-from app.routing import sources
-from app.routing.models import Routeringstabel
-from app.routing.postcode import InvalidPostcode, normalise
+from app.cli import cli, db_cli, fail, in_transaction, options, routing_cli
+from app.routing.sources import Formaat
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.organisations.models import Organisatie
+    from app.routing.models import Routeringstabel
 
 
 @db_cli.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply the migrations (alembic upgrade)."""
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="Target revision; default the newest")] = "head",
+) -> None:
+    """Apply the migrations (alembic upgrade); on SQLite the database file is created."""
     from alembic import command
     from alembic.config import Config
+    from alembic.util import CommandError
+
+    from app.config import PROJECT_ROOT, get_settings
 
     url = get_settings().database_url
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    command.upgrade(config, revision)
+    try:
+        command.upgrade(config, revision)
+    except CommandError as exc:
+        fail(f"--revision {revision}: {str(exc).splitlines()[0]}")
     typer.echo(f"database at {revision}")
 
 
-# --- reference data and sandbox --------------------------------------------------------------
+# --- reference data and routing tables ---------------------------------------------------------
 
 
 @routing_cli.command("load-default")
 def routing_load_default() -> None:
     """Load the bundled gemeenten, mergers and CBS PC4 table where nothing is loaded yet."""
+    from app.routing import service as routing
+
     loaded = in_transaction(routing.load_reference_data)
     typer.echo("loaded: " + ", ".join(loaded) if loaded else "reference data already loaded")
 
@@ -48,17 +57,32 @@ def routing_load_default() -> None:
 def routing_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     peildatum: Annotated[str, typer.Option(help="Reference date of the data (YYYY-MM-DD)")],
-    formaat: Annotated[sources.Formaat | None, typer.Option(help="Default: from the header")] = None,
+    formaat: Annotated[Formaat | None, typer.Option(help="Default: recognised from the header")] = None,
     versie: Annotated[str | None, typer.Option(help="Version name; default from file and date")] = None,
     force: Annotated[
         bool, typer.Option(help="Also when it covers far fewer areas than the active table")
     ] = False,
 ) -> None:
-    """Import a CBS postcode-huisnummer file or a PC4/PC6 table; it replaces the active table."""
-    try:
-        reference_date = date.fromisoformat(peildatum)
-    except ValueError:
-        fail(f"--peildatum must be YYYY-MM-DD, not {peildatum!r}")
+    """Import a routing file; it replaces the active table in one transaction.
+
+    The file is UTF-8 text; its format is recognised by the header line (or given with --formaat):
+
+    cbs: the CBS file "wijk- en buurtcode per postcode-huisnummer", semicolon-separated, header
+    PC6;Huisnummer;Buurt…;Wijk…;Gemeente… (the gemeente as GM0518 or 0518). One line per address;
+    the service keeps a rule per PC4, and per PC6 or house number only where a PC4 or PC6 crosses
+    a municipal border.
+
+    pc4: comma-separated, header pc4,gemeentecode and optionally adressen (more columns are
+    ignored). A PC4 on several lines routes to the gemeente with most adressen, recorded as a
+    majority routing.
+
+    pc6: comma-separated, header pc6,gemeentecode and optionally adressen. Each PC6 routes to its
+    gemeente; a PC4 rule (the majority of its PC6s) covers the PC6s the file does not list.
+    """
+    from app.routing import service as routing
+    from app.routing import sources
+
+    reference_date = options.datum("--peildatum", peildatum)
 
     async def work(session: AsyncSession) -> Routeringstabel:
         return await routing.import_file(
@@ -68,7 +92,7 @@ def routing_import(
     try:
         tabel = in_transaction(work)
     except sources.SourceError as exc:
-        fail(str(exc))
+        fail(f"{exc} (the accepted formats: wdv routing import --help)")
     typer.echo(
         f"active routing table {tabel.versie}: {tabel.aantal_regels} rules, peildatum {tabel.peildatum}"
     )
@@ -79,6 +103,10 @@ def routing_status() -> None:
     """List the routing tables."""
 
     async def work(session: AsyncSession) -> list[Routeringstabel]:
+        from sqlalchemy import select
+
+        from app.routing.models import Routeringstabel
+
         return list(await session.scalars(select(Routeringstabel).order_by(Routeringstabel.id)))
 
     for tabel in in_transaction(work):
@@ -87,60 +115,66 @@ def routing_status() -> None:
         )
 
 
-@cli.command("route")
-def route(
-    as_csv: Annotated[bool, typer.Option("--csv", help="Read postcode,huisnummer lines on stdin")] = False,
-) -> None:
-    """Route addresses: `postcode,huisnummer` in, `postcode,huisnummer,gemeentecode` out."""
-    if not as_csv:
-        fail("only --csv is supported: wdv route --csv < addresses.csv")
+# --- clocks ------------------------------------------------------------------------------------
 
-    async def work(session: AsyncSession) -> routing.Snapshot | None:
-        return await routing.load_snapshot(session)
 
-    snapshot = in_transaction(work)
-    if snapshot is None:
-        fail("no routing table is loaded (wdv routing load-default)")
-    assert snapshot is not None
-    today = clocks.vandaag()
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    for number, row in enumerate(csv.reader(sys.stdin)):
-        if not row or (number == 0 and row[0].strip().lower() == "postcode"):
-            continue
-        code = ""
-        try:
-            routering = snapshot.route(normalise(row[0]), int(row[1]), on=today)
-            code = routering.gemeentecode if routering else ""
-        except (InvalidPostcode, IndexError, ValueError):
-            pass
-        writer.writerow([*row[:2], code])
+def _receipt_day(moment: str) -> date:
+    from datetime import date, datetime
+
+    from app import clocks
+
+    moment = moment.strip()
+    try:
+        if "T" in moment or " " in moment:
+            parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            return clocks.ontvangstdag(parsed.replace(tzinfo=parsed.tzinfo or clocks.AMSTERDAM))
+        return date.fromisoformat(moment)
+    except ValueError:
+        fail(f"MOMENT is not a date or date-time (YYYY-MM-DD, or with a time and offset): {moment!r}")
 
 
 @cli.command("termijnen")
 def termijnen(
     moment: Annotated[str, typer.Argument(help="Date or date-time (with offset) of receipt")],
 ) -> None:
-    """Print incassostopTot and contactUiterlijk for a referral received at MOMENT."""
-    moment = moment.strip()
-    try:
-        if "T" in moment or " " in moment:
-            parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-            day = clocks.ontvangstdag(parsed.replace(tzinfo=parsed.tzinfo or clocks.AMSTERDAM))
-        else:
-            day = date.fromisoformat(moment)
-    except ValueError:
-        fail(f"not a date or date-time: {moment!r}")
+    """Print the clocks of a referral received at MOMENT.
+
+    incassostopTot and contactUiterlijk; also lists the days on the way that a decree made equal
+    to a holiday (art. 3(3) Algemene termijnenwet), and says so when no such decree is on file
+    for the period.
+    """
+    from datetime import timedelta
+
+    from app import clocks
+
+    day = _receipt_day(moment)
+    uiterlijk = clocks.contact_uiterlijk(day)
     typer.echo(f"ontvangen:        {day.isoformat()}")
     typer.echo(f"incassostopTot:   {clocks.incassostop_tot(day).isoformat()}")
-    typer.echo(f"contactUiterlijk: {clocks.contact_uiterlijk(day).isoformat()}")
+    typer.echo(f"contactUiterlijk: {uiterlijk.isoformat()}")
+    for skipped in clocks.gelijkstellingen_tussen(day, uiterlijk):
+        typer.echo(f"gelijkgesteld:    {skipped.datum.isoformat()} ({skipped.besluit})")
+    span = (day + timedelta(days=n) for n in range(1, (uiterlijk - day).days + 1))
+    if years := sorted({d.year for d in span if not clocks.besluit_bekend(d)}):
+        typer.secho(
+            f"note: no decree under art. 3(3) Algemene termijnenwet is on file for "
+            f"{', '.join(map(str, years))}: contactUiterlijk counts the statutory holidays only "
+            f"(the days are kept in app/data/{clocks.GELIJKSTELLINGEN_BESTAND})",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
 
 
-# --- organisations, keys, coverage -----------------------------------------------------------
+# --- sandbox -----------------------------------------------------------------------------------
 
 
 @cli.command("sandbox")
 def sandbox() -> None:
-    """Load reference data and, once, the sandbox organisations with one API key each."""
+    """Load reference data and the sandbox organisations.
+
+    The organisations are created once, each with an API key that is shown once.
+    """
+    from app.routing import service as routing
     from app.sandbox import connect_peers, set_up
 
     async def work(session: AsyncSession) -> tuple[list[tuple[Organisatie, str]], list[str]]:

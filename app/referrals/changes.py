@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clocks, outbox
+from app import clock_warnings, clocks, outbox
 from app.errors import Conflict, InvalidMessage, TransitionNotAllowed
 from app.messages.jsonform import plain
 from app.messages.rules import GEEN_INWONER
@@ -170,7 +170,7 @@ async def _reroute(incoming: Incoming[Statusmelding], adres: Adres, *, note: dic
     doorverwijzing.actueel_adres = plain(adres)
     doorverwijzing.status = Status.ONTVANGEN.value
     doorverwijzing.status_sinds = now
-    doorverwijzing.contact_uiterlijk = clocks.contact_uiterlijk(day)
+    doorverwijzing.contact_uiterlijk = clock_warnings.contact_uiterlijk(day)
     doorverwijzing.eerste_contactpoging_op = doorverwijzing.contact_gelegd_op = None
     doorverwijzing.hulp_aangeboden_op = doorverwijzing.hulp_geaccepteerd_op = None
     doorverwijzing.contacttermijn_verstreken_op = None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clocks
+from app import clock_warnings, clocks
 from app.errors import (
     DuplicateBerichtId,
     DuplicateReferral,
@@ -219,7 +219,7 @@ async def receive(
         status_sinds=now,
         laatste_volgnummer=0,
         incassostop_tot=clocks.incassostop_tot(ontvangen),
-        contact_uiterlijk=clocks.contact_uiterlijk(ontvangen),
+        contact_uiterlijk=clock_warnings.contact_uiterlijk(ontvangen),
         crisissignaal=message["crisissignaal"],
         routering=routering.as_record(),
         bericht=plain(message),

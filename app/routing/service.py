@@ -63,6 +63,25 @@ class Snapshot:
     # old code -> (date, successor holding most of its addresses)
     herindelingen: dict[str, tuple[date, str]] = field(default_factory=dict)
 
+    # per day: the undivided PC4s with their gemeentecode on that day (mergers applied)
+    _undivided_on: dict[date, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _successor(self, code: str, on: date) -> str:
+        while code in self.herindelingen and self.herindelingen[code][0] <= on:
+            code = self.herindelingen[code][1]
+        return code
+
+    def gemeentecode(self, postcode: str, huisnummer: int, *, on: date) -> str | None:
+        """The gemeentecode `route` would give, without building its explanation (bulk routing:
+        most addresses are answered by one dict lookup)."""
+        if (undivided := self._undivided_on.get(on)) is None:
+            undivided = {pc4: self._successor(code, on) for pc4, code in self.table.undivided_pc4s().items()}
+            self._undivided_on = {on: undivided}  # one day at a time is all bulk routing needs
+        if (code := undivided.get(postcode[:4])) is not None:
+            return code
+        found = self.table.gemeentecode(postcode, huisnummer)
+        return self._successor(found, on) if found is not None else None
+
     def route(self, postcode: str, huisnummer: int, *, on: date) -> Routering | None:
         """Route a normalised postcode; None when the table does not know it."""
         uitkomst = self.table.lookup(postcode, huisnummer)

@@ -51,9 +51,32 @@ class RoutingTable:
 
     def __init__(self, regels: Iterable[Regel]) -> None:
         self._regels: dict[str, tuple[str, float]] = {r.sleutel: (r.gemeentecode, r.aandeel) for r in regels}
+        # the PC4s with finer (PC6 or house-number) rules: all others are answered by one lookup
+        self._fijner = frozenset(sleutel[:4] for sleutel in self._regels if len(sleutel) > 4)
 
     def __len__(self) -> int:
         return len(self._regels)
+
+    def undivided_pc4s(self) -> dict[str, str]:
+        """PC4 -> gemeentecode for every PC4 without finer rules (one lookup answers its addresses)."""
+        return {
+            sleutel: code
+            for sleutel, (code, _aandeel) in self._regels.items()
+            if len(sleutel) == 4 and sleutel not in self._fijner
+        }
+
+    def gemeentecode(self, postcode: str, huisnummer: int) -> str | None:
+        """Only the gemeentecode `lookup` would give (bulk routing: no explanation built per line)."""
+        pc4 = postcode[:4]
+        if pc4 in self._fijner:
+            found = (
+                self._regels.get(house_key(postcode, huisnummer))
+                or self._regels.get(postcode)
+                or self._regels.get(pc4)
+            )
+        else:
+            found = self._regels.get(pc4)
+        return found[0] if found is not None else None
 
     def lookup(self, postcode: str, huisnummer: int) -> Uitkomst | None:
         for sleutel, methode in (

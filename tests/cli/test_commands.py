@@ -1,6 +1,5 @@
 """The operator's command line `wdv`: clocks, bulk routing, organisations, keys, coverage, tables."""
 
-import csv
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,24 +10,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import Result
 
-from app.config import PROJECT_ROOT
 from app.routing.models import Routeringsregel, Routeringstabel
 from app.routing.service import BUNDLED_VERSIE
 from tests.conftest import Parties
-from tests.support.cli import wdv, wdv_async
+from tests.support.cli import (
+    lines,
+    one_line_error,
+    wdv,
+    wdv_async,
+)
 
 CBS_HEADER = "PC6;Huisnummer;Buurt2024;Wijk2024;Gemeente2024"
-
-
-def lines(result: Result) -> list[str]:
-    return result.stdout.splitlines()
-
-
-def pc4_gemeentecode(pc4: str) -> str:
-    with (PROJECT_ROOT / "app" / "routing" / "data" / "pc4_gemeente.csv").open(encoding="utf-8") as handle:
-        codes = [row["gemeentecode"] for row in csv.DictReader(handle) if row["pc4"] == pc4]
-    assert len(codes) == 1, f"{pc4} lies in one gemeente in the bundled table"
-    return codes[0]
 
 
 # --- termijnen --------------------------------------------------------------------------------
@@ -62,6 +54,33 @@ def test_termijnen_for_a_moment_without_offset_takes_it_as_amsterdam_time(
     assert "ontvangen:        2026-04-30" in lines(result)
 
 
+def test_termijnen_names_the_decreed_day_that_moved_the_deadline(environment: pytest.MonkeyPatch) -> None:
+    result = wdv("termijnen", "2026-05-13")  # the day before Ascension Day 2026
+
+    assert result.exit_code == 0, result.output
+    assert lines(result) == [
+        "ontvangen:        2026-05-13",
+        "incassostopTot:   2026-06-12",
+        "contactUiterlijk: 2026-05-20",
+        "gelijkgesteld:    2026-05-15 (Besluit gelijkstelling van 2 januari 2026, 15 mei 2026, "
+        "7 mei 2027, 28 april 2028 en 26 mei 2028 met een algemeen erkende feestdag)",
+    ]
+    assert result.stderr == ""
+
+
+def test_termijnen_past_the_last_decree_computes_and_says_no_decree_is_on_file(
+    environment: pytest.MonkeyPatch,
+) -> None:
+    result = wdv("termijnen", "2029-05-09")  # Ascension Day 2029 is Thursday 10 May
+
+    assert result.exit_code == 0, result.output
+    assert "contactUiterlijk: 2029-05-15" in lines(result)
+    assert result.stderr.startswith(
+        "note: no decree under art. 3(3) Algemene termijnenwet is on file for 2029"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("moment", ["2026-02-30", "morgen", "2026-04-30T25:00:00+00:00"])
 def test_termijnen_refuses_what_is_not_a_date(environment: pytest.MonkeyPatch, moment: str) -> None:
     result = wdv("termijnen", moment)
@@ -69,40 +88,6 @@ def test_termijnen_refuses_what_is_not_a_date(environment: pytest.MonkeyPatch, m
     assert result.exit_code != 0
     assert "not a date or date-time" in result.stderr
     assert result.stdout == ""
-
-
-# --- route --csv -------------------------------------------------------------------------------
-
-
-def test_route_csv_adds_the_gemeentecode_to_every_line(wdv_database: str) -> None:
-    stdin = "postcode,huisnummer\n1012 LG,1\n3011AA,5\n9999ZZ,1\n1234SS,1\nrubbish\n"
-
-    result = wdv("route", "--csv", stdin=stdin)
-
-    assert result.exit_code == 0, result.output
-    assert lines(result) == [
-        "1012 LG,1,0363",
-        "3011AA,5,0599",
-        f"9999ZZ,1,{pc4_gemeentecode('9999')}",
-        "1234SS,1,",
-        "rubbish,",
-    ]
-
-
-def test_route_csv_leaves_the_code_empty_for_a_house_number_that_is_not_a_number(
-    wdv_database: str,
-) -> None:
-    result = wdv("route", "--csv", stdin="1012 LG,een\n3350AA,1\n")
-
-    assert result.exit_code == 0, result.output
-    assert lines(result) == ["1012 LG,een,", "3350AA,1,"]
-
-
-def test_route_without_csv_explains_how_to_use_it(wdv_database: str) -> None:
-    result = wdv("route")
-
-    assert result.exit_code != 0
-    assert "--csv" in result.stderr
 
 
 # --- organisations, keys and coverage ------------------------------------------------------------
@@ -285,8 +270,7 @@ def test_an_import_with_a_bad_peildatum_is_refused(wdv_database: str, tmp_path: 
 
     result = wdv("routing", "import", str(path), "--peildatum", "1 augustus")
 
-    assert result.exit_code != 0
-    assert "--peildatum must be YYYY-MM-DD" in result.stderr
+    assert one_line_error(result) == "--peildatum must be a date as YYYY-MM-DD, not '1 augustus'"
     assert status_of(wdv("routing", "status")) == {BUNDLED_VERSIE: "actief"}
 
 
