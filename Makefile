@@ -4,9 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+UV_VERSION := 0.13.8
+LOCK := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet $(LOCK_FLAGS)
 
 .DEFAULT_GOAL := help
-.PHONY: help run run-peers test lint openapi openapi-check bench clean
+.PHONY: help run run-peers test lint lock openapi openapi-check bench clean
 
 PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_URL=http://127.0.0.1:8102/api/v1 \
 	SCHULDENKNOOPPUNT_POLL_SECONDS=2 PUBLIC_BASE_URL=http://$(HOST):$(PORT)
@@ -14,11 +16,17 @@ PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_UR
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(BIN)/wdv: pyproject.toml
+# dependencies from the lock (pinned, hashed); the project itself editable, without dependencies
+$(BIN)/wdv: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+
+lock: $(BIN)/wdv ## re-resolve requirements/*.txt after a change in pyproject.toml (LOCK_FLAGS=--upgrade: newest versions)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(LOCK) pyproject.toml requirements/build.in -o requirements/runtime.txt
+	$(LOCK) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
 
 run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox data, serve on 127.0.0.1:8000
 	$(BIN)/wdv db upgrade
