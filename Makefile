@@ -59,7 +59,7 @@ openapi: $(BIN)/wdv ## rewrite the committed OpenAPI document from the code
 	$(BIN)/wdv openapi > openapi/openapi.json
 
 openapi-check: ## lint the committed OpenAPI document with the NL API Design Rules (needs npm and ../shared)
-	npx --yes @stoplight/spectral-cli lint -r ../shared/anchors/adr/linter.yaml openapi/openapi.json
+	npx --yes @stoplight/spectral-cli@6 lint -r openapi/spectral.yaml openapi/openapi.json
 
 bench: $(BIN)/wdv ## performance benchmarks (routing 100k addresses, intake throughput)
 	$(BIN)/pytest -m bench -p no:cacheprovider -q benchmarks

@@ -25,6 +25,7 @@ from app.errors import (
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import json_pointer, media_type, parse_json
+from app.ops.requests import problem_answered
 
 logger = logging.getLogger("wdv")
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -138,6 +139,7 @@ def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def problem_response(error: ProblemError, request: Request) -> Response:
+    problem_answered(request.scope, error.slug)
     body = error.problem(instance=request.url.path)
     headers = error.headers
     if wants_xml(request):

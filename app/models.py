@@ -2,6 +2,7 @@
 
 from app.db import Base
 from app.delivery.models import Abonnement, Bezorging, Bezorgpoging, Uitgaand
+from app.ops.heartbeat import WorkerHeartbeat
 from app.organisations.models import ApiSleutel, Dekking, Organisatie
 from app.referrals.models import (
     Afwijzing,
@@ -32,4 +33,5 @@ __all__ = [
     "Uitgaand",
     "Verlengingsverzoek",
     "Verwerking",
+    "WorkerHeartbeat",
 ]

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import metrics
 from app.config import Settings
 from app.delivery.worker import deliver_round
+from app.ops import heartbeat
 from app.peers.clients import Schuldenknooppunt, peer_http_client
 from app.peers.hub import poll as poll_hub
 from app.referrals.timers import run_timers
@@ -46,12 +48,13 @@ async def run_forever(
         )
         while not stop.is_set():
             try:
+                await heartbeat.beat(sessionmaker)
                 if time.monotonic() >= timers_due:
                     if fired := await run_once(sessionmaker, settings):
                         logger.info("timers fired: %d", fired)
                     timers_due = time.monotonic() + settings.worker_interval_seconds
                 if hub is not None and time.monotonic() >= hub_due:
-                    await poll_hub(sessionmaker, settings, hub, routing)
+                    await metrics.observe_hub_poll(poll_hub(sessionmaker, settings, hub, routing))
                     hub_due = time.monotonic() + settings.schuldenknooppunt_poll_seconds
                 while (
                     await deliver_round(sessionmaker, settings, client, peer_client=peer_client)

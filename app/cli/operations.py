@@ -59,7 +59,8 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
     """Run the worker: timers, the Schuldenknooppunt mailbox and deliveries; several may run at once."""
     import signal
 
-    from app.worker import run_forever, run_once
+    from app.ops import worker_process
+    from app.worker import run_once
 
     settings = get_settings()
 
@@ -74,7 +75,7 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            await run_forever(sessionmaker, settings, stop)
+            await worker_process.run(sessionmaker, settings, stop)
         finally:
             await engine.dispose()
 

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
+from app.logs import current_request_id
 
 
 class Uitgaand(Base):
@@ -39,6 +40,8 @@ class Uitgaand(Base):
     aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
     verdeeld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     bevestigd_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the request that wrote the event, so the worker's log lines about it can be traced back
+    request_id: Mapped[str | None] = mapped_column(String(128), default=current_request_id)
 
 
 class Abonnement(Base):

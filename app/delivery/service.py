@@ -299,12 +299,14 @@ async def disable(session: AsyncSession, found: Abonnement, reason: str) -> None
 
 
 async def failed(
-    session: AsyncSession, organisatie: Organisatie | None
+    session: AsyncSession, organisatie: Organisatie | None, *, retrying: bool = False
 ) -> list[tuple[Bezorging, Abonnement]]:
+    """Exhausted deliveries; with `retrying` also those waiting for a retry after a failed attempt."""
+    failing = and_(Bezorging.status.in_(("wachtend", "bezig")), Bezorging.laatste_fout.is_not(None))
     query = (
         select(Bezorging, Abonnement)
         .join(Abonnement, Abonnement.id == Bezorging.abonnement_id)
-        .where(Bezorging.status == "mislukt")
+        .where(or_(Bezorging.status == "mislukt", failing) if retrying else Bezorging.status == "mislukt")
         .order_by(Bezorging.aangemaakt_op)
     )
     if organisatie is not None:

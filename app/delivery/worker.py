@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import logs, metrics
 from app.config import Settings
 from app.delivery import events, schedule, sender, service
 from app.delivery.models import Abonnement, Bezorging, Uitgaand
@@ -38,6 +39,7 @@ class Job:
     secrets: list[str]
     # a request that could not even be built (a peer not configured)
     problem: str | None = None
+    request_id: str | None = None
 
 
 async def deliver_round(
@@ -67,6 +69,7 @@ async def deliver_round(
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def send(job: Job) -> service.Outcome:
+        logs.bind_request_id(job.request_id)
         if job.problem:
             return service.Outcome(statuscode=None, duur_ms=0, antwoord=None, fout=job.problem)
         async with gate:
@@ -108,11 +111,13 @@ async def deliver_round(
     finished = now or datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
         for job, outcome in zip(jobs, outcomes, strict=True):
+            logs.bind_request_id(job.request_id)
             delivery = await session.get(Bezorging, job.delivery_id, with_for_update=True)
             if delivery is None or delivery.status != "bezig" or delivery.geclaimd_tot != job.claimed_until:
                 continue  # the claim lapsed and another worker owns it now
             delay = schedule.next_delay(delivery.pogingen + 1, retry_after=outcome.retry_after, rng=rng)
             await service.record_outcome(session, delivery, outcome, now=finished, next_delay=delay)
+            metrics.delivery_booked(job, outcome, delivery)
             if outcome.ok:
                 event = await session.get(Uitgaand, delivery.uitgaand_id)
                 assert event is not None
@@ -135,6 +140,7 @@ async def _job(session: AsyncSession, settings: Settings, delivery: Bezorging, n
         headers={},
         event_id=str(event.id),
         secrets=[],
+        request_id=event.request_id,
     )
     if found.soort == WEBHOOK:
         body = events.cloudevent(event, source=settings.cloudevents_source, base_url=settings.public_base_url)

@@ -12,6 +12,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import logs, metrics
 from app.config import Settings
 from app.delivery.models import Uitgaand
 from app.errors import NotFound, ProblemError
@@ -41,6 +42,7 @@ async def poll(
     """One round: returns how many fetched messages were taken in and confirmed."""
     taken: list[uuid.UUID] = []
     for fetched in await hub.haal_op():
+        logs.bind_request_id(logs.new_request_id())  # the answer and later events are traced to it
         try:
             async with sessionmaker() as session, session.begin():
                 if await take_in(session, fetched, routing=routing, max_depth=settings.max_message_depth):
@@ -126,6 +128,7 @@ def _answer_problem(
     problem: ProblemError,
 ) -> None:
     """A Foutbericht whose `instance` names the refused message."""
+    metrics.hub_answered_problem(kop.berichtsoort, problem.slug)
     body = problem.problem(instance=f"urn:uuid:{kop.bericht_id}")
     _queue(
         session,

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app import clocks
+from app import clocks, metrics
 from app.referrals import history
 from app.referrals.lifecycle import Status
 from app.referrals.models import Doorverwijzing as D
@@ -68,4 +68,5 @@ async def run_timers(session: AsyncSession, *, now: datetime, herinnering_dagen:
                 session, referral, soort=timer.soort, now=now, actor_id=None, gegevens=timer.details(referral)
             )
             fired += 1
+            metrics.timer_fired(timer.soort.value)
     return fired
