@@ -10,8 +10,9 @@ LOCK := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashe
 .DEFAULT_GOAL := help
 .PHONY: help run run-peers test lint lock openapi openapi-check bench clean
 
+RUN_ENV  := PUBLIC_BASE_URL=http://$(HOST):$(PORT) WEBHOOK_ALLOW_LOCAL=true
 PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_URL=http://127.0.0.1:8102/api/v1 \
-	SCHULDENKNOOPPUNT_POLL_SECONDS=2 PUBLIC_BASE_URL=http://$(HOST):$(PORT)
+	SCHULDENKNOOPPUNT_POLL_SECONDS=2
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,21 +29,22 @@ lock: $(BIN)/wdv ## re-resolve requirements/*.txt after a change in pyproject.to
 	$(LOCK) pyproject.toml requirements/build.in -o requirements/runtime.txt
 	$(LOCK) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
 
-run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox data, serve on 127.0.0.1:8000
+run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox data, serve on 127.0.0.1:8000 (PORT=…)
 	$(BIN)/wdv db upgrade
 	$(BIN)/wdv sandbox
 	@echo "API docs: http://$(HOST):$(PORT)/v1/docs"
-	WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
+# the simulator gets the callback key in its environment, not on its command line (ps shows that)
 run-peers: $(BIN)/wdv ## like run, with the Schuldenknooppunt (:8101) and Vroegsignalering (:8102) simulators
 	$(BIN)/wdv db upgrade
-	$(PEER_ENV) $(BIN)/wdv sandbox
+	$(PEER_ENV) $(RUN_ENV) $(BIN)/wdv sandbox
 	@key=$$($(BIN)/wdv key create "Schuldhulp Rotterdam Voorbeeld" --omschrijving simulator); \
 	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
 	$(BIN)/wdv simulate schuldenknooppunt --port 8101 & \
-	$(BIN)/wdv simulate vroegsignalering --port 8102 --callback-key "$$key" & \
+	VROEGSIGNALERING_CALLBACK_KEY="$$key" $(BIN)/wdv simulate vroegsignalering --port 8102 & \
 	echo "API docs: http://$(HOST):$(PORT)/v1/docs; simulators: hub :8101, Vroegsignalering :8102"; \
-	$(PEER_ENV) WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	$(PEER_ENV) $(RUN_ENV) $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
 test: $(BIN)/wdv ## install and run the tests (SQLite, and PostgreSQL when reachable), ruff, mypy, OpenAPI drift
 	$(BIN)/ruff check app tests benchmarks migrations

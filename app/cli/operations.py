@@ -88,7 +88,11 @@ def simulate(
     port: Annotated[int, typer.Option()] = 0,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     callback_key: Annotated[
-        str | None, typer.Option(help="Vroegsignalering: the uitvoerder's API key for status updates")
+        str | None,
+        typer.Option(
+            help="Vroegsignalering: the uitvoerder's API key for status updates",
+            envvar="VROEGSIGNALERING_CALLBACK_KEY",
+        ),
     ] = None,
     cert: Annotated[Path | None, typer.Option(help="Server certificate (PEM): serve https")] = None,
     key: Annotated[Path | None, typer.Option(help="Its private key (PEM)")] = None,
