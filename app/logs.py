@@ -14,6 +14,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from app.config import Settings
@@ -67,6 +68,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": "time",
+            # uvicorn's copy of its message with terminal colours
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
         }
         if settings.log_format == "json"
         else {"format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"}
@@ -92,6 +95,10 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             # one line per outgoing request at INFO is noise next to the delivery log
             "httpx": {"level": "WARNING"},
             "httpcore": {"level": "WARNING"},
+            # SQLAlchemy logs every statement when its logger is at INFO (as root's level would be)
+            "sqlalchemy": {"level": "WARNING"},
+            "aiosqlite": {"level": "WARNING"},
+            "asyncio": {"level": "WARNING"},
         },
     }
 

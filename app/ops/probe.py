@@ -19,7 +19,7 @@ from app.ops.heartbeat import WorkerHeartbeat
 def api_ready(port: int) -> bool:
     url = f"http://127.0.0.1:{port}/health/ready"
     try:
-        with urllib.request.urlopen(url, timeout=4) as answer:  # noqa: S310 - a fixed local http URL
+        with urllib.request.urlopen(url, timeout=4) as answer:
             return bool(answer.status == 200)
     except OSError:
         return False
