@@ -1,22 +1,40 @@
-# Warme doorverwijzing: migrations, then uvicorn, as an unprivileged user.
-FROM python:3.11-slim
+# Warme doorverwijzing: one image for the API, the worker and the one-shot migration.
+#   docker build -t wdv .
+#   docker run -p 8000:8000 -v wdv-data:/srv/wdv/var wdv     SQLite, worker inside the API process
+#   docker run … wdv migrate | api | worker | sandbox         the processes of compose.yaml
+# (deploy/entrypoint.sh says what each one runs.)
 
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+# the dependencies exactly as locked (versions and hashes), then the project itself without them
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN python -m venv /opt/wdv && /opt/wdv/bin/pip install --require-hashes -r requirements/runtime.txt
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN /opt/wdv/bin/pip install --no-deps --no-build-isolation .
+
+FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
-
+    PATH=/opt/wdv/bin:$PATH \
+    WDV_HOME=/srv/wdv \
+    DATABASE_URL=sqlite+aiosqlite:////srv/wdv/var/wdv.db
+COPY --from=build /opt/wdv /opt/wdv
 WORKDIR /srv/wdv
-COPY pyproject.toml README.md alembic.ini ./
-COPY app ./app
+# read at run time from WDV_HOME: the migrations and the message specification
+COPY alembic.ini ./
 COPY migrations ./migrations
 COPY schemas ./schemas
-# editable: the code, schemas/ and migrations/ stay together under /srv/wdv
-RUN pip install -e . \
-    && useradd --system --uid 10001 --home-dir /srv/wdv wdv \
+COPY deploy/entrypoint.sh /usr/local/bin/wdv-entrypoint
+RUN useradd --system --uid 10001 --home-dir /srv/wdv wdv \
     && mkdir -p /srv/wdv/var && chown wdv /srv/wdv/var
 
 USER wdv
-ENV DATABASE_URL=sqlite+aiosqlite:////srv/wdv/var/wdv.db
+# the SQLite database of the single-container default
+VOLUME /srv/wdv/var
 EXPOSE 8000
-CMD ["sh", "-c", "wdv db upgrade && wdv routing load-default && exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --proxy-headers"]
+# ready, not merely alive: database, migrations, routing table, a recent worker heartbeat
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["python", "-m", "app.ops.probe", "api"]
+ENTRYPOINT ["wdv-entrypoint"]
+CMD ["serve"]

@@ -4,37 +4,47 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+UV_VERSION := 0.13.8
+LOCK := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet $(LOCK_FLAGS)
 
 .DEFAULT_GOAL := help
-.PHONY: help run run-peers test lint openapi openapi-check bench clean
+.PHONY: help run run-peers test lint lock openapi openapi-check bench clean
 
+RUN_ENV  := PUBLIC_BASE_URL=http://$(HOST):$(PORT) WEBHOOK_ALLOW_LOCAL=true
 PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_URL=http://127.0.0.1:8102/api/v1 \
-	SCHULDENKNOOPPUNT_POLL_SECONDS=2 PUBLIC_BASE_URL=http://$(HOST):$(PORT)
+	SCHULDENKNOOPPUNT_POLL_SECONDS=2
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(BIN)/wdv: pyproject.toml
+# dependencies from the lock (pinned, hashed); the project itself editable, without dependencies
+$(BIN)/wdv: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox data, serve on 127.0.0.1:8000
+lock: $(BIN)/wdv ## re-resolve requirements/*.txt after a change in pyproject.toml (LOCK_FLAGS=--upgrade: newest versions)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(LOCK) pyproject.toml requirements/build.in -o requirements/runtime.txt
+	$(LOCK) pyproject.toml requirements/build.in --extra dev -o requirements/dev.txt
+
+run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox data, serve on 127.0.0.1:8000 (PORT=…)
 	$(BIN)/wdv db upgrade
 	$(BIN)/wdv sandbox
 	@echo "API docs: http://$(HOST):$(PORT)/v1/docs"
-	WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
+# the simulator gets the callback key in its environment, not on its command line (ps shows that)
 run-peers: $(BIN)/wdv ## like run, with the Schuldenknooppunt (:8101) and Vroegsignalering (:8102) simulators
 	$(BIN)/wdv db upgrade
-	$(PEER_ENV) $(BIN)/wdv sandbox
+	$(PEER_ENV) $(RUN_ENV) $(BIN)/wdv sandbox
 	@key=$$($(BIN)/wdv key create "Schuldhulp Rotterdam Voorbeeld" --omschrijving simulator); \
 	trap 'kill $$(jobs -p) 2>/dev/null' EXIT; \
 	$(BIN)/wdv simulate schuldenknooppunt --port 8101 & \
-	$(BIN)/wdv simulate vroegsignalering --port 8102 --callback-key "$$key" & \
+	VROEGSIGNALERING_CALLBACK_KEY="$$key" $(BIN)/wdv simulate vroegsignalering --port 8102 & \
 	echo "API docs: http://$(HOST):$(PORT)/v1/docs; simulators: hub :8101, Vroegsignalering :8102"; \
-	$(PEER_ENV) WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	$(PEER_ENV) $(RUN_ENV) $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
 test: $(BIN)/wdv ## install and run the tests (SQLite, and PostgreSQL when reachable), ruff, mypy, OpenAPI drift
 	$(BIN)/ruff check app tests benchmarks migrations
@@ -51,7 +61,7 @@ openapi: $(BIN)/wdv ## rewrite the committed OpenAPI document from the code
 	$(BIN)/wdv openapi > openapi/openapi.json
 
 openapi-check: ## lint the committed OpenAPI document with the NL API Design Rules (needs npm and ../shared)
-	npx --yes @stoplight/spectral-cli lint -r ../shared/anchors/adr/linter.yaml openapi/openapi.json
+	npx --yes @stoplight/spectral-cli@6 lint -r openapi/spectral.yaml openapi/openapi.json
 
 bench: $(BIN)/wdv ## performance benchmarks (routing 100k addresses, intake throughput)
 	$(BIN)/pytest -m bench -p no:cacheprovider -q benchmarks

@@ -1,12 +1,15 @@
 """Settings, read once from the environment (prefix-free names as documented in the README)."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# where alembic.ini, migrations/ and schemas/ live: the checkout, or WDV_HOME for an installed package
+PROJECT_ROOT = Path(os.environ.get("WDV_HOME") or Path(__file__).resolve().parent.parent)
 
 
 class Settings(BaseSettings):
@@ -61,6 +64,24 @@ class Settings(BaseSettings):
         default=None, description="CA bundle that peers' certificates chain to"
     )
     peer_timeout_seconds: float = 15.0
+
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line (production); text: for reading"
+    )
+    log_level: str = "INFO"
+    metrics_token: str | None = Field(
+        default=None, description="Serve GET /metrics on the API port to `Authorization: Bearer <token>`"
+    )
+    metrics_port: int | None = Field(
+        default=None, description="Serve /metrics on this separate port (every API and worker process)"
+    )
+    metrics_host: str = "127.0.0.1"
+    worker_expected: bool = Field(
+        default=True, description="/health/ready fails when no worker has reported recently"
+    )
+    worker_heartbeat_max_age_seconds: float = Field(
+        default=120.0, description="How old the newest worker heartbeat may be for /health/ready"
+    )
 
     def runs_worker_in_process(self) -> bool:
         if self.worker_in_process is None:

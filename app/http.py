@@ -26,6 +26,7 @@ from app.errors import (
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import Message, json_pointer, media_type, parse_json, read_message
+from app.ops.requests import problem_answered
 from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv")
@@ -162,6 +163,7 @@ def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def problem_response(error: ProblemError, request: Request) -> Response:
+    problem_answered(request.scope, error.slug)
     body = error.problem(instance=request.url.path)
     headers = error.headers
     if wants_xml(request):

@@ -4,16 +4,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi_offline import FastAPIOffline
 
-from app import API_VERSION
+from app import API_VERSION, logs
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.delivery.api import router as delivery_router
 from app.http import SecurityHeaders, install_error_handlers
 from app.openapi import install_openapi
+from app.ops import health, scrape
+from app.ops.requests import RequestContext
+from app.ops.startup import warn_about_configuration
 from app.peers.api import router as peers_router
 from app.referrals.api import router as referrals_router
 from app.referrals.changes_api import router as changes_router
@@ -31,6 +35,8 @@ Messages follow specification v1 (JSON Schema and XSD); errors are RFC 9457 prob
 Authenticate with `Authorization: Bearer <API key>`.
 """
 
+DOCS_STATIC = "/docs-static"
+
 
 def create_v1() -> FastAPI:
     # Swagger UI served from the package, not from a CDN: the sandbox works offline
@@ -39,10 +45,24 @@ def create_v1() -> FastAPI:
         version=API_VERSION,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
-        static_url="/docs-static",
+        static_url=DOCS_STATIC,
     )
+
+    @v1.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        # the package's own page, without an OAuth2 redirect page (no OAuth2 flow here)
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title=f"{v1.title} - Swagger UI",
+            oauth2_redirect_url=None,
+            swagger_js_url=f"{root}{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC}/favicon.png",
+        )
+
     v1.include_router(referrals_router)
     v1.include_router(changes_router)
     v1.include_router(delivery_router)
@@ -54,7 +74,11 @@ def create_v1() -> FastAPI:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    """The service. Without settings (uvicorn --factory) it is the process's app: the settings come
+    from the environment and the process logs as LOG_FORMAT says; tests pass their own settings."""
+    if settings is None:
+        settings = get_settings()
+        logs.configure(settings)
     v1 = create_v1()
 
     @asynccontextmanager
@@ -65,13 +89,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             target.state.settings = settings
             target.state.sessionmaker = sessionmaker
             target.state.routing = routing
+        await warn_about_configuration(sessionmaker, settings)
         stop = asyncio.Event()
         worker = (
             asyncio.create_task(run_forever(sessionmaker, settings, stop))
             if settings.runs_worker_in_process()
             else None
         )
-        yield
+        async with scrape.metrics_port(sessionmaker, settings):
+            yield
         stop.set()
         if worker:
             await worker
@@ -80,7 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routing = RoutingCache(settings.routing_refresh_seconds)
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_api_route("/", lambda: RedirectResponse("/v1/docs"), include_in_schema=False)
+    # operations, not the API: outside /v1 and its OpenAPI document
+    app.include_router(health.router)
+    app.include_router(scrape.router)
     app.mount("/v1", v1)
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext)
     return app

@@ -2,6 +2,7 @@
 
 from app.db import Base
 from app.delivery.models import Abonnement, Bezorging, Bezorgpoging
+from app.ops.heartbeat import WorkerHeartbeat
 from app.organisations.models import ApiSleutel, Dekking, Organisatie
 from app.outbox import Uitgaand
 from app.referrals.models import (
@@ -33,4 +34,5 @@ __all__ = [
     "Uitgaand",
     "Verlengingsverzoek",
     "Verwerking",
+    "WorkerHeartbeat",
 ]

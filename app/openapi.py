@@ -2,6 +2,7 @@
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -106,9 +107,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
     )
     components = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas_dir = get_settings().schemas_dir / "json"
+    schemas_dir = get_settings().schemas_dir
     for name, filename in MESSAGE_SCHEMAS.items():
-        _hoist(name, json.loads((schemas_dir / filename).read_text("utf-8")), components)
+        _hoist(name, json.loads((schemas_dir / "json" / filename).read_text("utf-8")), components)
+    _add_request_examples(document, schemas_dir)
     components.update(BODY_COMPONENTS)
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
@@ -119,6 +121,62 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             for response in responses.values():
                 response.setdefault("headers", {})["API-Version"] = API_VERSION_HEADER
     return document
+
+
+# request bodies read as models (not messages): example name -> value, first one prefilled
+WEBHOOK_EXAMPLE = {
+    "url": "https://zaaksysteem.example.nl/webhooks/wdv",
+    "soorten": ["ontvangen", "status-gewijzigd"],
+}
+
+
+def request_examples(schemas_dir: Path, body: str) -> dict[str, dict[str, Any]]:
+    """Valid JSON examples of a request body, from the specification's own example files, so that
+    "Try it out" starts from a message the service accepts. (XML examples are in schemas/examples;
+    the document describes the XML form by the same JSON schema, which a string cannot match.)"""
+    if body in MESSAGE_SCHEMAS:
+        kind = body.lower()
+        manifest = json.loads((schemas_dir / "examples" / "manifest.json").read_text("utf-8"))
+        files = [name for name in manifest[kind]["valid"] if name.endswith(".json")]
+        return {
+            Path(name).stem: _example_value(schemas_dir / "examples" / kind / name, Path(name).stem)
+            for name in files
+        }
+    if body == "Statusupdate":
+        folder = schemas_dir / "peers" / "vroegsignalering" / "v1" / "examples"
+        return {
+            path.stem: _example_value(path, path.stem) for path in sorted(folder.glob("statusupdate-*.json"))
+        }
+    if body == "Adres":
+        volledig = schemas_dir / "examples" / "doorverwijzing" / "valid-volledig.json"
+        adres = json.loads(volledig.read_text("utf-8"))["inwoner"]["adres"]
+        keys = ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
+        return {"adres": {"summary": "adres", "value": {k: adres[k] for k in keys if k in adres}}}
+    if body == "NieuwAbonnement":
+        return {"webhook": {"summary": "webhook", "value": WEBHOOK_EXAMPLE}}
+    return {}
+
+
+def _example_value(path: Path, summary: str) -> dict[str, Any]:
+    return {"summary": summary, "value": json.loads(path.read_text("utf-8"))}
+
+
+def _add_request_examples(document: dict[str, Any], schemas_dir: Path) -> None:
+    """Examples live in components/examples; request bodies refer to them."""
+    shared = document["components"].setdefault("examples", {})
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content is None:
+                continue
+            schema = content.get("schema", {})
+            body = schema.get("$ref", "").rsplit("/", 1)[-1] or schema.get("title", "")
+            references = {}
+            for name, example in request_examples(schemas_dir, body).items():
+                shared[f"{body}-{name}"] = example
+                references[name] = {"$ref": f"#/components/examples/{body}-{name}"}
+            if references:
+                content["examples"] = references
 
 
 def _is_framework_422(response: dict[str, Any] | None) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
+from app.logs import current_request_id
 
 EVENT_TYPE_PREFIX = "nl.schuldhulp.warme-doorverwijzing."
 
@@ -100,6 +101,8 @@ class Uitgaand(Base):
     aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
     verdeeld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     bevestigd_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the request that wrote the event, so the worker's log lines about it can be traced back
+    request_id: Mapped[str | None] = mapped_column(String(128), default=current_request_id)
 
     @property
     def kind(self) -> EventType | AnswerType:

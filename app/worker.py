@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import metrics
 from app.config import Settings
 from app.delivery.channels import Channels
 from app.delivery.webhook import WebhookChannel
 from app.delivery.worker import deliver_round
+from app.ops import heartbeat
 from app.peers import outbound
 from app.peers.clients import Schuldenknooppunt, peer_http_client
 from app.peers.hub import poll as poll_hub
@@ -72,12 +74,13 @@ async def run_forever(
         )
         while not stop.is_set():
             try:
+                await heartbeat.beat(sessionmaker)
                 if time.monotonic() >= timers_due:
                     if fired := await run_once(sessionmaker, settings):
                         logger.info("timers fired: %d", fired)
                     timers_due = time.monotonic() + settings.worker_interval_seconds
                 if hub is not None and time.monotonic() >= hub_due:
-                    await poll_hub(sessionmaker, settings, hub, routing)
+                    await metrics.observe_hub_poll(poll_hub(sessionmaker, settings, hub, routing))
                     hub_due = time.monotonic() + settings.schuldenknooppunt_poll_seconds
                 while await deliver_round(sessionmaker, settings, channels) >= settings.delivery_batch:
                     pass  # a full batch: more may be due right away

@@ -31,9 +31,10 @@ def test_every_operation_declares_api_version_and_a_400() -> None:
 
 
 def test_the_document_passes_the_nl_api_design_rules_linter() -> None:
-    ruleset = shared_path("anchors", "adr", "linter.yaml")
+    # the Logius ruleset, through the project's one exception for request examples
+    ruleset = COMMITTED.parent / "spectral.yaml"
     npx = shutil.which("npx")
-    if not (npx and ruleset.exists()):
+    if not (npx and shared_path("anchors", "adr", "linter.yaml").exists()):
         if os.environ.get("WDV_REQUIRE_SPECTRAL") == "1":
             pytest.fail("npx and ../shared/anchors/adr/linter.yaml are needed for this check")
         pytest.skip("npx or the ADR ruleset is not available")

@@ -97,7 +97,8 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
 
     from app.config import get_settings
     from app.db import create_engine, create_sessionmaker
-    from app.worker import run_forever, run_once
+    from app.ops import worker_process
+    from app.worker import run_once
 
     require_migrated_database()
     settings = get_settings()
@@ -113,7 +114,7 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            await run_forever(sessionmaker, settings, stop)
+            await worker_process.run(sessionmaker, settings, stop)
         finally:
             await engine.dispose()
 
@@ -126,7 +127,11 @@ def simulate(
     port: Annotated[int, typer.Option()] = 0,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     callback_key: Annotated[
-        str | None, typer.Option(help="Vroegsignalering: the uitvoerder's API key for status updates")
+        str | None,
+        typer.Option(
+            help="Vroegsignalering: the uitvoerder's API key for status updates",
+            envvar="VROEGSIGNALERING_CALLBACK_KEY",
+        ),
     ] = None,
     cert: Annotated[Path | None, typer.Option(help="Server certificate (PEM): serve https")] = None,
     key: Annotated[Path | None, typer.Option(help="Its private key (PEM)")] = None,

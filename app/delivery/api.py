@@ -127,11 +127,14 @@ def _delivery_view(delivery: Bezorging, found: Abonnement) -> BezorgingView:
 @router.get(
     "/bezorgingen",
     response_model=list[BezorgingView],
-    summary="Webhook deliveries that failed after every retry",
+    summary="Deliveries that are failing",
+    description="Those that failed after every retry (`mislukt`, replayable) and those whose last attempt "
+    "failed and that wait to be retried (`wachtend`); `laatsteFout` says why.",
     responses=problem_responses(400, 401),
 )
 async def get_bezorgingen(session: SessionDep, organisatie: CurrentOrg) -> list[BezorgingView]:
-    return [_delivery_view(delivery, found) for delivery, found in await service.failed(session, organisatie)]
+    failing = await service.failed(session, organisatie, retrying=True)
+    return [_delivery_view(delivery, found) for delivery, found in failing]
 
 
 @router.post(

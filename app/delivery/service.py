@@ -161,12 +161,15 @@ async def disable(session: AsyncSession, found: Abonnement, reason: str) -> None
 
 
 async def failed(
-    session: AsyncSession, organisatie: Organisatie | None
+    session: AsyncSession, organisatie: Organisatie | None, *, retrying: bool = False
 ) -> list[tuple[Bezorging, Abonnement]]:
+    """Exhausted deliveries; with `retrying` also those waiting for a retry after a failed attempt."""
+    exhausted = Bezorging.status == BezorgStatus.MISLUKT
+    failing = and_(Bezorging.status.in_(states.PENDING), Bezorging.laatste_fout.is_not(None))
     query = (
         select(Bezorging, Abonnement)
         .join(Abonnement, Abonnement.id == Bezorging.abonnement_id)
-        .where(Bezorging.status == BezorgStatus.MISLUKT)
+        .where(or_(exhausted, failing) if retrying else exhausted)
         .order_by(Bezorging.aangemaakt_op)
     )
     if organisatie is not None:

@@ -5,11 +5,12 @@ import asyncio
 import logging
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import logs, metrics
 from app.config import Settings
 from app.delivery import schedule, service
 from app.delivery.channels import Channel, Channels, NotConfigured, Outcome, Request, UnknownChannel
@@ -28,8 +29,11 @@ class Job:
 
     delivery_id: uuid.UUID
     claimed_until: datetime
-    channel: Channel | None
-    request: Request | None
+    kanaal: str
+    event_id: str
+    request_id: str | None  # the request that wrote the event: the worker's log lines carry it
+    channel: Channel | None = None
+    request: Request | None = None
     problem: str | None = None
 
 
@@ -66,17 +70,16 @@ async def _job(session: AsyncSession, channels: Channels, delivery: Bezorging, n
     assert event is not None
     assert found is not None
     assert delivery.geclaimd_tot is not None
-    claimed_until = delivery.geclaimd_tot
+    job = Job(delivery.id, delivery.geclaimd_tot, found.kanaal, str(event.id), event.request_id)
     try:
         channel = channels[found.kanaal]
         request = await channel.prepare(session, event, found, now=now)
     except (NotConfigured, UnknownChannel) as exc:
-        return Job(delivery.id, claimed_until, None, None, problem=str(exc))
+        return replace(job, problem=str(exc))
     except Exception as exc:  # one event that cannot be turned into a request fails alone
         logger.exception("delivery %s: no request could be built", delivery.id)
-        problem = f"no request could be built: {type(exc).__name__}"
-        return Job(delivery.id, claimed_until, None, None, problem=problem)
-    return Job(delivery.id, claimed_until, channel, request)
+        return replace(job, problem=f"no request could be built: {type(exc).__name__}")
+    return replace(job, channel=channel, request=request)
 
 
 async def _send_all(jobs: list[Job]) -> list[Outcome]:
@@ -84,6 +87,7 @@ async def _send_all(jobs: list[Job]) -> list[Outcome]:
     gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def send(job: Job) -> Outcome:
+        logs.bind_request_id(job.request_id)
         if job.channel is None or job.request is None:
             return Outcome.failed(job.problem or "no request")
         async with gate:
@@ -106,6 +110,7 @@ async def _book(
 ) -> None:
     async with sessionmaker() as session, session.begin():
         for job, outcome in zip(jobs, outcomes, strict=True):
+            logs.bind_request_id(job.request_id)
             delivery = await session.get(Bezorging, job.delivery_id, with_for_update=True)
             if (
                 delivery is None
@@ -115,6 +120,7 @@ async def _book(
                 continue  # the claim lapsed and another worker owns it now
             delay = schedule.next_delay(delivery.pogingen + 1, retry_after=outcome.retry_after, rng=rng)
             await service.record_outcome(session, delivery, outcome, now=now, next_delay=delay)
+            metrics.delivery_booked(job, outcome, delivery)
             if outcome.ok:
                 event = await session.get(Uitgaand, delivery.uitgaand_id)
                 assert event is not None

@@ -13,7 +13,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import outbox
+from app import logs, metrics, outbox
 from app.config import Settings
 from app.errors import NotFound, ProblemError
 from app.messages import types
@@ -40,6 +40,7 @@ async def poll(
     """One round: returns how many fetched messages were taken in and confirmed."""
     taken: list[uuid.UUID] = []
     for fetched in await hub.haal_op():
+        logs.bind_request_id(logs.new_request_id())  # the answer and later events are traced to it
         try:
             async with sessionmaker() as session, session.begin():
                 if await take_in(session, fetched, routing=routing, max_depth=settings.max_message_depth):
@@ -129,6 +130,7 @@ class Answer:
 
     def problem(self, session: AsyncSession, refused: ProblemError) -> None:
         """A Foutbericht whose `instance` names the refused message."""
+        metrics.hub_answered_problem(self.kop.berichtsoort, refused.slug)
         probleem = refused.problem(instance=f"urn:uuid:{self.kop.bericht_id}")
         self.queue(session, AnswerType.FOUTBERICHT, probleem=probleem)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock_warnings, clocks
+from app import clock_warnings, clocks, metrics
 from app.errors import (
     DuplicateBerichtId,
     DuplicateReferral,
@@ -247,4 +247,5 @@ async def receive(
         actie="ontvangen",
         grondslag="warme doorverwijzing met toestemming van de inwoner",
     )
+    metrics.referral_received(schuldeiser.kanaal)
     return Accepted(doorverwijzing, replayed=False)

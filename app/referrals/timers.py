@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app import clocks
+from app import clocks, metrics
 from app.outbox import EventType
 from app.referrals import history
 from app.referrals.lifecycle import Status
@@ -73,4 +73,5 @@ async def run_timers(session: AsyncSession, *, now: datetime, herinnering_dagen:
                 gegevens=timer.details(doorverwijzing),
             )
             fired += 1
+            metrics.timer_fired(timer.soort.value)
     return fired

@@ -1,0 +1,1 @@
+"""Running the service: health checks, the worker heartbeat, metrics scraping, request context."""
