@@ -1,13 +1,12 @@
 """A real webhook receiver on loopback for the delivery tests.
 
-A small Starlette app served by uvicorn in a background thread on a free 127.0.0.1 port. Like a
+A small Starlette app served on a free 127.0.0.1 port (tests/support/loopback.py). Like a
 careful receiver it verifies every request per Standard Webhooks, parses it as a CloudEvent, and
 deduplicates on `webhook-id`. It can be told to answer the next requests with an error status, to
 hang longer than the sender's timeout, or to answer every request slowly.
 """
 
 import asyncio
-import socket
 import threading
 import time
 from collections import deque
@@ -16,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from cloudevents.core.bindings.http import HTTPMessage, from_http
 from cloudevents.core.formats.json import JSONFormat
 from standardwebhooks import Webhook
@@ -25,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-STARTUP_DEADLINE = 20.0  # seconds
+from tests.support.loopback import serving
+
 TRICKLE_INTERVAL = 0.2  # seconds between the bytes of a trickled answer
 
 
@@ -192,33 +191,15 @@ def _verify(body: bytes, headers: dict[str, str], secrets: list[str]) -> None:
 @contextmanager
 def running_receiver() -> Iterator[Receiver]:
     """Serve a receiver on a free loopback port for the duration of the block."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    receiver = Receiver(f"http://127.0.0.1:{port}/webhooks/wdv")
-    app = Starlette(routes=[Route("/{path:path}", receiver.handle, methods=["POST"])])
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        loop="asyncio",
-        http="h11",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_DEADLINE
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the webhook receiver did not start")
-        time.sleep(0.01)
-    try:
-        yield receiver
-    finally:
-        receiver._closing.set()
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    made: list[Receiver] = []
+
+    def app_for(base_url: str) -> Starlette:
+        receiver = Receiver(f"{base_url}/webhooks/wdv")
+        made.append(receiver)
+        return Starlette(routes=[Route("/{path:path}", receiver.handle, methods=["POST"])])
+
+    with serving(app_for):
+        try:
+            yield made[0]
+        finally:
+            made[0]._closing.set()  # hanging and trickling answers end at once
