@@ -1,5 +1,6 @@
 """All tables, imported in one place for migrations and tests."""
 
+from app.accounts.models import Gebruiker, Inlogpoging, Lidmaatschap, Sessie
 from app.db import Base
 from app.delivery.models import Abonnement, Bezorging, Bezorgpoging, Uitgaand
 from app.organisations.models import ApiSleutel, Dekking, Organisatie
@@ -23,12 +24,16 @@ __all__ = [
     "Dekking",
     "Doorverwijzing",
     "Gebeurtenis",
+    "Gebruiker",
     "Gemeente",
     "Herindeling",
+    "Inlogpoging",
+    "Lidmaatschap",
     "OntvangenBericht",
     "Organisatie",
     "Routeringsregel",
     "Routeringstabel",
+    "Sessie",
     "Uitgaand",
     "Verlengingsverzoek",
     "Verwerking",

@@ -65,4 +65,4 @@ def main() -> None:
 
 
 # the command modules register themselves on the apps above
-from app.cli import operations, organisations_cli, reference  # noqa: E402, F401
+from app.cli import operations, organisations_cli, reference, users_cli  # noqa: E402, F401

@@ -141,14 +141,16 @@ def termijnen(
 @cli.command("sandbox")
 def sandbox() -> None:
     """Load reference data and, once, the sandbox organisations with one API key each."""
-    from app.sandbox import connect_peers, set_up
+    from app.sandbox import connect_peers, set_up, set_up_users
 
-    async def work(session: AsyncSession) -> tuple[list[tuple[Organisatie, str]], list[str]]:
+    async def work(
+        session: AsyncSession,
+    ) -> tuple[list[tuple[Organisatie, str]], list[str], list[tuple[Organisatie, str, str]]]:
         await routing.load_reference_data(session)
         created = await set_up(session)
-        return created, await connect_peers(session)
+        return created, await connect_peers(session), await set_up_users(session)
 
-    created, connected = in_transaction(work)
+    created, connected, users = in_transaction(work)
     if created:
         typer.echo("Sandbox organisations and their API keys (shown once, keep them):")
         for organisation, key in created:
@@ -157,3 +159,9 @@ def sandbox() -> None:
         typer.echo("sandbox organisations exist already; make a new key with: wdv key create <naam>")
     for line in connected:
         typer.echo(f"peer channel: {line}")
+    if users:
+        typer.echo("Sandbox users of the portal (log in at /inloggen; passwords shown once, keep them):")
+        for organisation, login, password in users:
+            typer.echo(f"  {organisation.naam:40} {login:50} {password}")
+    else:
+        typer.echo("sandbox users exist already; a new password: wdv user password <login> --genereer")
