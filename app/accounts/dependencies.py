@@ -102,7 +102,21 @@ async def current_session(request: Request, session: SessionDep, settings: AppSe
     token = request.cookies.get(cookie_name(settings), "")
     found = await sessions.find(session, token, lifetimes=lifetimes(settings), now=datetime.now(UTC))
     request.state.sessie = found
+    # kept as plain text: an error page is rendered after the database session rolled back
+    request.state.csrf_token = found.csrf_token if found else ""
     return found
+
+
+@dataclass(frozen=True)
+class Wie:
+    """Who is logged in, as plain values for the menu of every page (error pages included)."""
+
+    naam: str
+    organisatie: str
+    rol: str
+    is_schuldeiser: bool
+    is_uitvoerder: bool
+    is_beheerder: bool
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,16 @@ class Aanmelding:
     def is_uitvoerder(self) -> bool:
         return self.organisatie is not None and self.organisatie.rol == OrganisatieRol.UITVOERDER
 
+    def snapshot(self) -> Wie:
+        return Wie(
+            naam=self.gebruiker.naam,
+            organisatie=self.organisatie.naam if self.organisatie else "Programmabureau",
+            rol=self.rol.value,
+            is_schuldeiser=self.is_schuldeiser,
+            is_uitvoerder=self.is_uitvoerder,
+            is_beheerder=self.is_beheerder,
+        )
+
 
 def _back_here(request: Request) -> str:
     """Where to return after logging in: this page when it was a plain GET."""
@@ -160,7 +184,7 @@ async def current_aanmelding(
         await session.get(Organisatie, lidmaatschap.organisatie_id) if lidmaatschap.organisatie_id else None
     )
     aanmelding = Aanmelding(sessie, gebruiker, lidmaatschap, organisatie)
-    request.state.aanmelding = aanmelding  # for the page's menu, also on an error page
+    request.state.wie = aanmelding.snapshot()  # for the page's menu, also on an error page
     return aanmelding
 
 

@@ -108,7 +108,7 @@ async def members(session: AsyncSession, organisatie: Organisatie) -> list[tuple
         .where(Lidmaatschap.organisatie_id == organisatie.id)
         .order_by(Lidmaatschap.actief.desc(), Gebruiker.naam, Gebruiker.email)
     )
-    return [(lidmaatschap, gebruiker) for lidmaatschap, gebruiker in rows.tuples()]
+    return [(lidmaatschap, gebruiker) for lidmaatschap, gebruiker in rows.all()]
 
 
 async def deactivate(
@@ -142,7 +142,7 @@ async def memberships(
         .where(Lidmaatschap.gebruiker_id == gebruiker.id, Lidmaatschap.actief.is_(True))
         .order_by(Organisatie.naam)
     )
-    return [(lidmaatschap, organisatie) for lidmaatschap, organisatie in rows.tuples()]
+    return [(lidmaatschap, organisatie) for lidmaatschap, organisatie in rows.all()]
 
 
 async def set_password(session: AsyncSession, gebruiker: Gebruiker, wachtwoord: str) -> None:

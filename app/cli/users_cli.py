@@ -90,7 +90,7 @@ def user_list(
         return [
             f"{g.email:40} {lid.rol:11} {org.naam if org else '(programmabureau)'}"
             + ("" if lid.actief and g.actief else "  [inactief]")
-            for g, lid, org in (await session.execute(query)).tuples()
+            for g, lid, org in (await session.execute(query)).all()
         ]
 
     rows = in_transaction(work)

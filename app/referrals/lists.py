@@ -139,7 +139,7 @@ async def work_queue(
             eerste_contactpoging_op=referral.eerste_contactpoging_op,
             werkdagen_over=werkdagen_over(today, referral.contact_uiterlijk),
         )
-        for referral, schuldeiser in (await session.execute(query)).tuples()
+        for referral, schuldeiser in (await session.execute(query)).all()
     ]
 
 
@@ -152,4 +152,4 @@ async def gemeenten_of(session: AsyncSession, uitvoerder: Organisatie) -> list[t
         .where(or_(Gemeente.code.in_(served), Gemeente.code.in_(referred)))
         .order_by(Gemeente.naam)
     )
-    return [(code, naam) for code, naam in rows.tuples()]
+    return [(code, naam) for code, naam in rows.all()]

@@ -50,6 +50,7 @@ async def _users_page(
         "rollen": ROLLEN,
         "velden": {"rol": Rol.MEDEWERKER.value},
         "fouten": {},
+        "ik": aanmelding.gebruiker.id,
     } | (extra or {})
     return render(request, "beheer/gebruikers.html", context, status_code=status_code)
 

@@ -1,6 +1,7 @@
 """Logging in and out, choosing the organisation to act for, the start page and one's password."""
 
 import asyncio
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -66,7 +67,7 @@ async def login_form(
     token = None
     if sessie is None:  # an anonymous session carries the login form's CSRF token
         token, sessie = await sessions.start(session, lifetimes=lifetimes(settings), now=datetime.now(UTC))
-        request.state.sessie = sessie
+        request.state.sessie, request.state.csrf_token = sessie, sessie.csrf_token
     response = render(
         request,
         "inloggen.html",
@@ -98,7 +99,7 @@ async def login(
     )
     context = {"title": "Inloggen", "volgende": volgende, "email": email, "uitgelogd": False}
     if isinstance(outcome, accounts.Throttled):
-        wait = max(1, int((outcome.until - now).total_seconds() // 60) + 1)
+        wait = max(1, math.ceil((outcome.until - now).total_seconds() / 60))
         who = "dit account" if outcome.per_account else "deze verbinding"
         context["melding"] = (
             f"Te veel mislukte inlogpogingen voor {who}. Probeer het over {wait} minuten opnieuw"
@@ -216,7 +217,8 @@ async def change_password(
         gebruiker_id=aanmelding.gebruiker.id,
         lidmaatschap_id=lidmaatschap.id,
     )
-    context |= {"gewijzigd": True, "csrf_token": sessie.csrf_token}
+    request.state.csrf_token = sessie.csrf_token  # the new session's forms
+    context["gewijzigd"] = True
     response = render(request, "wachtwoord.html", context)
     set_session_cookie(response, token, settings)
     return response

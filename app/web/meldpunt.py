@@ -113,6 +113,8 @@ def _address(fields: dict[str, str]) -> tuple[str, int] | dict[str, str]:
 async def _lookup(
     request: Request, session: SessionDep, aanmelding: Aanmelding, fields: dict[str, str]
 ) -> Response:
+    defaults = referral_form.default_fields(_organisatie(aanmelding))
+    fields = defaults | {name: value for name, value in fields.items() if value}
     found = _address(fields)
     if isinstance(found, dict):
         return _form_page(request, aanmelding, fields=fields, fouten=found, status_code=400)

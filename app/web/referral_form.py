@@ -28,9 +28,8 @@ VASTE_LAST_VAN_SOORT = {
     "CAK Zorgverzekeringen": "Zorgverzekering",
 }
 ADRESVELDEN = ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
-VELDEN = (
+VELDEN = (  # in the order of the form: the error summary and the cursor follow it
     *ADRESVELDEN,
-    "referentie",
     "toestemming",
     "toestemming_kanaal",
     "voorletters",
@@ -43,6 +42,7 @@ VELDEN = (
     "bedrag",
     "soort_vaste_last",
     "ontstaansdatum",
+    "referentie",
     "klantnummer",
     "toelichting",
     "crisissignaal",

@@ -103,13 +103,11 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """A page; `aanmelding` (who is logged in) and the CSRF token are taken from the context or
-    the request, so every template can show the menu and protect its forms."""
+    """A page. Who is logged in (`wie`, for the menu) and the session's CSRF token come from the
+    request, so every template can show the menu and protect its forms."""
     context = dict(context or {})
-    aanmelding = context.setdefault("aanmelding", getattr(request.state, "aanmelding", None))
-    if "csrf_token" not in context:
-        sessie = getattr(request.state, "sessie", None)
-        context["csrf_token"] = aanmelding.csrf_token if aanmelding else (sessie.csrf_token if sessie else "")
+    context.setdefault("wie", getattr(request.state, "wie", None))
+    context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=headers
     )
