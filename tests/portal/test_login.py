@@ -302,3 +302,12 @@ async def test_a_person_changes_their_password_with_the_current_one(
     assert (await web.get("/meldpunt")).status_code == 200  # this browser stays logged in
     assert old.status_code == 401
     assert new.status_code == 303
+
+
+async def test_a_form_post_larger_than_the_limit_is_refused_before_it_is_read(web: httpx.AsyncClient) -> None:
+    await web.get("/inloggen")
+
+    response = await web.post("/inloggen", data={"email": "x" * 70_000})
+
+    assert response.status_code == 413
+    assert "Te veel gegevens" in response.text
