@@ -62,7 +62,7 @@ def user_add(
         added = in_transaction(work)
     except accounts.AccountError as exc:
         fail(str(exc))
-    where = organisatie or "het programmabureau"
+    where = organisatie or "the programme office"
     if added.new_account:
         typer.echo(f"{added.gebruiker.email} ({rol.value}) at {where}")
         if genereer:

@@ -1,6 +1,6 @@
 """The portal in a real headless Chromium (Debian's `chromium`, driven by Playwright), against the
-service served on loopback. One browser and one server for the whole run; a fresh browser
-context (cookies, storage) per test.
+service served on loopback. One server for the whole run, one browser per test module, a fresh
+browser context (cookies, storage) per test.
 
 Without /usr/bin/chromium or the playwright package the tests are skipped with the reason;
 WDV_REQUIRE_BROWSER=1 (CI) makes that a failure instead.
@@ -248,8 +248,10 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         yield portal
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser for all tests of a module. Not for the session: while Playwright's synchronous
+    API is open it keeps an event loop running in this thread, which the async tests need."""
     require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -269,6 +271,6 @@ def page(portal: Portal, chromium: Any) -> Iterator[Any]:
         viewport={"width": 1280, "height": 900},
     )
     window = context.new_page()
-    window.set_default_timeout(20_000)
+    window.set_default_timeout(30_000)
     yield window
     context.close()
