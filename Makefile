@@ -10,7 +10,7 @@ LOCK := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashe
 .DEFAULT_GOAL := help
 .PHONY: help run run-peers test lint lock openapi openapi-check bench clean
 
-RUN_ENV  := PUBLIC_BASE_URL=http://$(HOST):$(PORT) WEBHOOK_ALLOW_LOCAL=true
+RUN_ENV  := PUBLIC_BASE_URL=http://$(HOST):$(PORT) WEBHOOK_ALLOW_LOCAL=true SESSION_COOKIE_SECURE=false
 PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_URL=http://127.0.0.1:8102/api/v1 \
 	SCHULDENKNOOPPUNT_POLL_SECONDS=2
 
@@ -33,6 +33,7 @@ run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox dat
 	$(BIN)/wdv db upgrade
 	$(BIN)/wdv sandbox
 	@echo "API docs: http://$(HOST):$(PORT)/v1/docs"
+	@echo "Portal:   http://$(HOST):$(PORT)/inloggen (log in with a sandbox user printed above)"
 	$(RUN_ENV) $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
 # the simulator gets the callback key in its environment, not on its command line (ps shows that)

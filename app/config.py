@@ -83,6 +83,23 @@ class Settings(BaseSettings):
         default=120.0, description="How old the newest worker heartbeat may be for /health/ready"
     )
 
+    # the portal (people logging in; systems keep using API keys)
+    session_lifetime_minutes: int = Field(
+        default=600, description="A portal session ends this long after login, however busy"
+    )
+    session_idle_minutes: int = Field(default=30, description="A portal session ends after this long unused")
+    session_cookie_secure: bool = Field(
+        default=True, description="Send the session cookie over https only; false only for the sandbox"
+    )
+    login_max_failures_per_account: int = Field(
+        default=5, description="Failed logins of one account within the window that lock it"
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, description="Failed logins from one client address within the window that lock it"
+    )
+    login_failure_window_minutes: int = 15
+    login_lockout_minutes: int = Field(default=15, description="How long a lock lasts after the last failure")
+
     def runs_worker_in_process(self) -> bool:
         if self.worker_in_process is None:
             return self.database_url.startswith("sqlite")

@@ -1,4 +1,5 @@
-"""create_app(): the service. Everything lives under /v1 (its own OpenAPI document and docs)."""
+"""create_app(): the service. The API lives under /v1 (its own OpenAPI document and docs); the
+portal's pages for people live outside it (app/web)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -6,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi_offline import FastAPIOffline
 
 from app import API_VERSION, logs
@@ -23,6 +24,7 @@ from app.referrals.api import router as referrals_router
 from app.referrals.changes_api import router as changes_router
 from app.routing.api import router as routing_router
 from app.routing.service import RoutingCache
+from app.web import install as install_pages
 from app.worker import run_forever
 
 DESCRIPTION = """
@@ -105,12 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     routing = RoutingCache(settings.routing_refresh_seconds)
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_api_route("/", lambda: RedirectResponse("/v1/docs"), include_in_schema=False)
     # operations, not the API: outside /v1 and its OpenAPI document
     app.include_router(health.router)
     app.include_router(scrape.router)
     app.mount("/v1", v1)
     install_error_handlers(app)
+    install_pages(app)  # the portal: "/", login, meldpunt, werkvoorraad, beheer
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     return app

@@ -1,5 +1,6 @@
 """All tables, imported in one place for migrations and tests."""
 
+from app.accounts.models import Gebruiker, Inlogpoging, Lidmaatschap, Sessie
 from app.db import Base
 from app.delivery.models import Abonnement, Bezorging, Bezorgpoging
 from app.ops.heartbeat import WorkerHeartbeat
@@ -25,12 +26,16 @@ __all__ = [
     "Dekking",
     "Doorverwijzing",
     "Gebeurtenis",
+    "Gebruiker",
     "Gemeente",
     "Herindeling",
+    "Inlogpoging",
+    "Lidmaatschap",
     "OntvangenBericht",
     "Organisatie",
     "Routeringsregel",
     "Routeringstabel",
+    "Sessie",
     "Uitgaand",
     "Verlengingsverzoek",
     "Verwerking",

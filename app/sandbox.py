@@ -10,6 +10,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import passwords
+from app.accounts import service as accounts
+from app.accounts.models import Lidmaatschap
+from app.accounts.models import Rol as AccountRol
 from app.config import get_settings
 from app.organisations import service as organisations
 from app.organisations.models import Kanaal, Organisatie, Rol
@@ -82,3 +86,30 @@ async def connect_peers(session: AsyncSession) -> list[str]:
         )
         connected.append(f"{naam} on {kanaal.value} as {adres}")
     return connected
+
+
+def sandbox_email(organisatie: Organisatie) -> str:
+    """The login of an organisation's sandbox user, e.g. waterbedrijf-voorbeeld@sandbox.example."""
+    return organisatie.naam.lower().replace(" ", "-") + "@sandbox.example"
+
+
+async def set_up_users(session: AsyncSession) -> list[tuple[Organisatie, str, str]]:
+    """One portal user (beheerder) for each sandbox organisation that has none yet, with a
+    generated password: (organisation, login, password)."""
+    names = [spec["naam"] for spec in SCHULDEISERS] + [naam for naam, _ in UITVOERDERS]
+    created = []
+    for organisatie in await session.scalars(select(Organisatie).where(Organisatie.naam.in_(names))):
+        if await session.scalar(select(Lidmaatschap.id).where(Lidmaatschap.organisatie_id == organisatie.id)):
+            continue
+        password = passwords.generate()
+        added = await accounts.add_user(
+            session,
+            email=sandbox_email(organisatie),
+            naam=f"Sandbox {organisatie.naam}",
+            wachtwoord=password,
+            organisatie=organisatie,
+            rol=AccountRol.BEHEERDER,
+            now=datetime.now(UTC),
+        )
+        created.append((organisatie, added.gebruiker.email, password))
+    return created

@@ -115,4 +115,4 @@ def main() -> None:
 
 
 # the command modules register themselves on the apps above
-from app.cli import operations, organisations_cli, reference, route  # noqa: E402, F401
+from app.cli import operations, organisations_cli, reference, route, users_cli  # noqa: E402, F401

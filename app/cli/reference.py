@@ -172,17 +172,19 @@ def termijnen(
 def sandbox() -> None:
     """Load reference data and the sandbox organisations.
 
-    The organisations are created once, each with an API key that is shown once.
+    The organisations are created once, each with an API key and a portal login shown once.
     """
     from app.routing import service as routing
-    from app.sandbox import connect_peers, set_up
+    from app.sandbox import connect_peers, set_up, set_up_users
 
-    async def work(session: AsyncSession) -> tuple[list[tuple[Organisatie, str]], list[str]]:
+    async def work(
+        session: AsyncSession,
+    ) -> tuple[list[tuple[Organisatie, str]], list[str], list[tuple[Organisatie, str, str]]]:
         await routing.load_reference_data(session)
         created = await set_up(session)
-        return created, await connect_peers(session)
+        return created, await connect_peers(session), await set_up_users(session)
 
-    created, connected = in_transaction(work)
+    created, connected, users = in_transaction(work)
     if created:
         typer.echo("Sandbox organisations and their API keys (shown once, keep them):")
         for organisatie, key in created:
@@ -191,3 +193,9 @@ def sandbox() -> None:
         typer.echo("sandbox organisations exist already; make a new key with: wdv key create <naam>")
     for line in connected:
         typer.echo(f"peer channel: {line}")
+    if users:
+        typer.echo("Sandbox users of the portal (log in at /inloggen; passwords shown once, keep them):")
+        for organisatie, login, password in users:
+            typer.echo(f"  {organisatie.naam:40} {login:50} {password}")
+    else:
+        typer.echo("sandbox users exist already; a new password: wdv user password <login> --genereer")

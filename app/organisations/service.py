@@ -58,6 +58,28 @@ async def create_key(session: AsyncSession, *, organisatie_id: uuid.UUID, omschr
     return key
 
 
+async def keys(session: AsyncSession, organisatie_id: uuid.UUID) -> list[ApiSleutel]:
+    """An organisation's API keys (hashes and prefixes only), newest first."""
+    return list(
+        await session.scalars(
+            select(ApiSleutel)
+            .where(ApiSleutel.organisatie_id == organisatie_id)
+            .order_by(ApiSleutel.aangemaakt_op.desc())
+        )
+    )
+
+
+async def revoke_key(
+    session: AsyncSession, *, organisatie_id: uuid.UUID, sleutel_id: uuid.UUID, now: datetime
+) -> ApiSleutel | None:
+    """Revoke one of the organisation's keys at once; None when it has no such key."""
+    key = await session.get(ApiSleutel, sleutel_id)
+    if key is None or key.organisatie_id != organisatie_id:
+        return None
+    key.ingetrokken_op = key.ingetrokken_op or now
+    return key
+
+
 async def organisatie_for_key(session: AsyncSession, key: str) -> Organisatie | None:
     return await session.scalar(
         select(Organisatie)

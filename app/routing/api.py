@@ -11,7 +11,7 @@ from app.db import SessionDep
 from app.errors import InvalidMessage, NotRoutable, Violation
 from app.http import json_body, openapi_json_body
 from app.openapi import problem_responses
-from app.organisations.service import uitvoerder_for
+from app.routing.destination import destination
 from app.routing.postcode import InvalidPostcode, normalise
 from app.routing.service import RoutingCache
 from app.schemas import Adres, GemeenteRef, OrganisatieRef, RouteringAntwoord, RouteringUitleg
@@ -43,12 +43,11 @@ async def post_routering(
             violations=[Violation("/postcode", "is not a postcode that can exist", "postcode")]
         ) from None
     cache: RoutingCache = request.app.state.routing
-    snapshot = await cache.snapshot(session)
     today = clocks.vandaag(datetime.now(UTC))
-    routering = snapshot.route(postcode, adres.huisnummer, on=today) if snapshot else None
-    if routering is None:
+    found = await destination(session, cache, postcode=postcode, huisnummer=adres.huisnummer, on=today)
+    if found is None:
         raise NotRoutable("no gemeente is known for this postcode and house number")
-    uitvoerder = await uitvoerder_for(session, gemeentecode=routering.gemeentecode, on=today)
+    routering, uitvoerder = found.routering, found.uitvoerder
     return RouteringAntwoord(
         gemeente=GemeenteRef(code=routering.gemeentecode, naam=routering.gemeentenaam),
         uitvoerder=OrganisatieRef(id=uitvoerder.id, naam=uitvoerder.naam) if uitvoerder else None,
