@@ -8,10 +8,9 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth import CurrentOrg, CurrentSchuldeiser
 from app.db import SessionDep
-from app.http import problem_response, read_body, settings_of, wants_xml
+from app.http import problem_response, read_body, read_valid_message, wants_xml
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
-from app.messages.validation import read_message
 from app.openapi import message_request_body, problem_responses
 from app.referrals import access, intake, views
 from app.schemas import (
@@ -48,12 +47,7 @@ async def post_doorverwijzing(
     schuldeiser: CurrentSchuldeiser,
     body: Annotated[bytes, Depends(read_body)],
 ) -> Response:
-    message = read_message(
-        MessageKind.DOORVERWIJZING,
-        body,
-        request.headers.get("content-type"),
-        max_depth=settings_of(request).max_message_depth,
-    )
+    message = await read_valid_message(request, MessageKind.DOORVERWIJZING, body)
     outcome = await intake.receive(
         session, schuldeiser=schuldeiser, message=message.data, routing=request.app.state.routing
     )

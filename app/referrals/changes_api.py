@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import CurrentOrg
 from app.db import SessionDep
 from app.errors import DuplicateBerichtId
-from app.http import read_body, settings_of, wants_xml
+from app.http import read_body, read_valid_message, wants_xml
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
-from app.messages.validation import Message, read_message
+from app.messages.validation import Message
 from app.openapi import message_request_body, problem_responses
 from app.organisations.models import Organisatie, Rol
 from app.referrals import access, changes, extension, views
@@ -52,9 +52,7 @@ async def _incoming(
     referral = await changes.referral_as(
         session, organisatie=organisation, referral_id=referral_id, role=role, actie=actie
     )
-    message = read_message(
-        kind, body, request.headers.get("content-type"), max_depth=settings_of(request).max_message_depth
-    )
+    message = await read_valid_message(request, kind, body)
     receipt, repeat = await changes.receive_once(
         session, organisatie=organisation, referral=referral, kind=kind, message=message.data
     )
