@@ -7,10 +7,10 @@ import logging
 import time
 from datetime import UTC, datetime
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.delivery.targets import webhook_client
 from app.delivery.worker import deliver_round
 from app.peers.clients import Schuldenknooppunt, peer_http_client
 from app.peers.hub import poll as poll_hub
@@ -36,7 +36,8 @@ async def run_forever(
     every `schuldenknooppunt_poll_seconds`, deliveries every `delivery_poll_seconds`."""
     timers_due = hub_due = 0.0
     routing = RoutingCache(settings.routing_refresh_seconds)
-    async with httpx.AsyncClient(follow_redirects=False) as client, peer_http_client(settings) as peer_client:
+    webhooks = webhook_client(allow_local=settings.webhook_allow_local)
+    async with webhooks as client, peer_http_client(settings) as peer_client:
         hub = (
             Schuldenknooppunt(
                 peer_client, settings.schuldenknooppunt_url, settings.schuldenknooppunt_deelnemer

@@ -53,7 +53,7 @@ async def post_abonnement(
     body: Annotated[NieuwAbonnement, Depends(json_body(NieuwAbonnement))],
 ) -> AbonnementMetSecret:
     try:
-        await targets.check(body.url, allow_local=settings.webhook_allow_local)
+        await targets.check(body.url, allow_local=settings.webhook_allow_local, ports=settings.webhook_ports)
     except targets.TargetRefused as exc:
         raise InvalidMessage(violations=[Violation("/url", str(exc), "doel")]) from None
     found = await service.subscribe(

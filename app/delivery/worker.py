@@ -85,6 +85,7 @@ async def deliver_round(
                 payload=job.payload,
                 headers=headers,
                 allow_local=settings.webhook_allow_local or job.kanaal != WEBHOOK,
+                ports=settings.webhook_ports,
                 limit=schedule.TIMEOUT.total_seconds()
                 if job.kanaal == WEBHOOK
                 else settings.peer_timeout_seconds,
