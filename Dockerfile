@@ -19,4 +19,4 @@ RUN pip install -e . \
 USER wdv
 ENV DATABASE_URL=sqlite+aiosqlite:////srv/wdv/var/wdv.db
 EXPOSE 8000
-CMD ["sh", "-c", "wdv db upgrade && wdv routing load-default && exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --proxy-headers"]
+CMD ["sh", "-c", "wdv db upgrade && wdv routing load-default && exec uvicorn --factory app.main:create_app --host 0.0.0.0 --port 8000 --proxy-headers --no-server-header --h11-max-incomplete-event-size 16384"]

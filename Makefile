@@ -24,7 +24,7 @@ run: $(BIN)/wdv ## install, migrate the database, load reference and sandbox dat
 	$(BIN)/wdv db upgrade
 	$(BIN)/wdv sandbox
 	@echo "API docs: http://$(HOST):$(PORT)/v1/docs"
-	WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
 run-peers: $(BIN)/wdv ## like run, with the Schuldenknooppunt (:8101) and Vroegsignalering (:8102) simulators
 	$(BIN)/wdv db upgrade
@@ -34,7 +34,7 @@ run-peers: $(BIN)/wdv ## like run, with the Schuldenknooppunt (:8101) and Vroegs
 	$(BIN)/wdv simulate schuldenknooppunt --port 8101 & \
 	$(BIN)/wdv simulate vroegsignalering --port 8102 --callback-key "$$key" & \
 	echo "API docs: http://$(HOST):$(PORT)/v1/docs; simulators: hub :8101, Vroegsignalering :8102"; \
-	$(PEER_ENV) WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT)
+	$(PEER_ENV) WEBHOOK_ALLOW_LOCAL=true $(BIN)/uvicorn --factory app.main:create_app --host $(HOST) --port $(PORT) --no-server-header
 
 test: $(BIN)/wdv ## install and run the tests (SQLite, and PostgreSQL when reachable), ruff, mypy, OpenAPI drift
 	$(BIN)/ruff check app tests benchmarks migrations

@@ -4,12 +4,14 @@ uitvoerder so they reach the handlers. Not a single 5xx, and every answer as doc
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis import checks as builtin
+from schemathesis.core.result import Ok
 from schemathesis.python import asgi
 from schemathesis.specs.openapi import checks as openapi_checks
 
@@ -50,7 +52,7 @@ def test_the_service_answers_as_its_openapi_document_says(
 ) -> None:
     failures: list[str] = []
     statuses: Counter[int] = Counter()
-    operations = [result.ok() for result in api_schema.get_all_operations()]
+    operations = [result.ok() for result in api_schema.get_all_operations() if isinstance(result, Ok)]
     assert len(operations) > 10
     for operation in operations:
         uitvoerder = any(part in operation.path for part in UITVOERDER_PATHS)
@@ -66,7 +68,7 @@ def test_the_service_answers_as_its_openapi_document_says(
                 database=None,
                 phases=[Phase.explicit, Phase.generate],
             )
-            def call(case: schemathesis.Case) -> None:
+            def call(case: schemathesis.Case[Any], auth: dict[str, str] = auth) -> None:
                 response = case.call_and_validate(headers=auth, checks=CHECKS)
                 statuses[response.status_code] += 1
 

@@ -166,7 +166,13 @@ async def get_berichten(
     organisation: CurrentOrg,
     settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9_-]{80,120}={0,2}$",
+            description="The `volgende` of the previous page, as it was given (opaque)",
+        ),
+    ] = None,
 ) -> Berichten:
     try:
         page = await service.mailbox(session, organisation, limit=limit, cursor=cursor)
