@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import API_VERSION
@@ -64,6 +63,7 @@ DOCS_POLICY = (
 )
 INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 XML_MEDIA_TYPES = ("application/xml", "text/xml", "application/problem+xml")
+METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 DB_RETRY_AFTER = 2  # seconds a client is asked to wait when the database is busy
 
 
@@ -267,18 +267,22 @@ def openapi_json_body(model: type[BaseModel]) -> dict[str, Any]:
 def instance_of(request: Request) -> str:
     """The path as a URI reference: whatever arrived percent-decoded (control characters,
     spaces, non-ASCII) is encoded again, so a problem never echoes raw input."""
-    return quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
+    path = request.scope.get("path", "/")
+    return quote(path, safe="/:@!$&'()*+,;=-._~", errors="surrogatepass")
 
 
-def allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (several routes can share one path)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    return ", ".join(sorted(methods, key=lambda m: order.index(m) if m in order else len(order)))
+def allowed_methods(request: Request, fallback: str) -> str:
+    """Every method the API document lists for this path (several routes can share one path),
+    with HEAD wherever GET is; `fallback` (the matched route's own) where the path is not in it."""
+    methods = {method.strip().upper() for method in fallback.split(",") if method.strip()}
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    paths = request.app.openapi().get("paths", {}) if request.app.openapi_url else {}
+    for template, item in paths.items():
+        if re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in item if method.upper() in METHOD_ORDER}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 99))
 
 
 def problem_response(error: ProblemError, request: Request) -> Response:
@@ -316,7 +320,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             error = NotFound("there is no resource at this path")
         elif exc.status_code == 405:
-            allow = allowed_methods(request) or dict(exc.headers or {}).get("Allow", "")
+            allow = allowed_methods(request, dict(exc.headers or {}).get("Allow", ""))
             error = MethodNotAllowed("this method is not allowed on this path", headers={"Allow": allow})
         else:
             error = ProblemError(str(exc.detail), status=exc.status_code)
