@@ -273,15 +273,13 @@ def instance_of(request: Request) -> str:
 
 def allowed_methods(request: Request, fallback: str) -> str:
     """Every method the API document lists for this path (several routes can share one path),
-    with HEAD wherever GET is; `fallback` (the matched route's own) where the path is not in it."""
+    and `fallback`, the matched route's own (for paths outside the document)."""
     methods = {method.strip().upper() for method in fallback.split(",") if method.strip()}
     path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
     paths = request.app.openapi().get("paths", {}) if request.app.openapi_url else {}
     for template, item in paths.items():
         if re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), path):
             methods |= {method.upper() for method in item if method.upper() in METHOD_ORDER}
-    if "GET" in methods:
-        methods.add("HEAD")
     return ", ".join(sorted(methods, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 99))
 
 
