@@ -49,10 +49,11 @@ async def _incoming(
 ) -> Incoming:
     """The locked referral the caller may change in this role (404 otherwise), the validated
     message, and whether this berichtId was handled before (then marked Idempotent-Replayed)."""
+    # validated before the referral is locked: no lock is held while a message is checked
+    message = await read_valid_message(request, kind, body)
     referral = await changes.referral_as(
         session, organisatie=organisation, referral_id=referral_id, role=role, actie=actie
     )
-    message = await read_valid_message(request, kind, body)
     receipt, repeat = await changes.receive_once(
         session, organisatie=organisation, referral=referral, kind=kind, message=message.data
     )
