@@ -56,11 +56,21 @@ API_VERSION_HEADER = {
 }
 
 
+XML_BODY = (
+    "The same message as XML in namespace urn:nld:warme-doorverwijzing:berichten:v1, valid against "
+    "schemas/xsd/v1/berichten.xsd: an element per property, in the order the properties are listed "
+    "(xs:sequence); elements in another order are refused (400). Arrays are <i> items."
+)
+
+
 def message_request_body(name: str) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{name}"}
     return {
         "required": True,
-        "content": {"application/json": {"schema": ref}, "application/xml": {"schema": ref}},
+        "content": {
+            "application/json": {"schema": ref},
+            "application/xml": {"schema": {**ref, "description": XML_BODY}},
+        },
     }
 
 

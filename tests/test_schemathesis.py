@@ -47,6 +47,30 @@ def api_schema(database_url: str, parties: Parties) -> Iterator[schemathesis.Bas
     asgi.shutdown_lifespans()
 
 
+def run(
+    operation: schemathesis.APIOperation[Any, Any, Any, Any],
+    mode: GenerationMode,
+    auth: dict[str, str],
+    statuses: Counter[int],
+) -> None:
+    """Generated requests for one operation, each answer checked; raises on the first failure."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+    )
+    def call(case: schemathesis.Case[Any]) -> None:
+        response = case.call_and_validate(headers=auth, checks=CHECKS)
+        statuses[response.status_code] += 1
+
+    call()
+
+
 def test_the_service_answers_as_its_openapi_document_says(
     api_schema: schemathesis.BaseSchema, parties: Parties
 ) -> None:
@@ -58,22 +82,8 @@ def test_the_service_answers_as_its_openapi_document_says(
         uitvoerder = any(part in operation.path for part in UITVOERDER_PATHS)
         auth = (parties.amsterdam if uitvoerder else parties.water).auth
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES_PER_OPERATION,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-            )
-            def call(case: schemathesis.Case[Any], auth: dict[str, str] = auth) -> None:
-                response = case.call_and_validate(headers=auth, checks=CHECKS)
-                statuses[response.status_code] += 1
-
             try:
-                call()
+                run(operation, mode, auth, statuses)
             except (Exception, BaseExceptionGroup) as exc:
                 failures.append(f"{operation.label} ({mode}): {exc}")
 

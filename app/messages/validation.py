@@ -304,7 +304,6 @@ def _read_xml(
     if root.tag != expected_root:
         detail = f"the root element must be {message_spec.root} in namespace {message_spec.namespace}"
         return {}, [Violation(xml.element_path(root), detail, xml=True)]
-    xml.in_schema_order(message_spec, root)
     errors = itertools.islice(message_spec.xsd.iter_errors(root), max_violations + 1)
     violations = [_xsd_violation(e, root_path) for e in errors]
     if violations:

@@ -105,29 +105,6 @@ def pointer_to_xpath(spec: MessageSpec, pointer: str) -> str:
     return "/" + "/".join(steps)
 
 
-def in_schema_order(spec: MessageSpec, root: etree._Element) -> None:
-    """Put the members of every object in the schema's property order (the XSD's sequence), in
-    place. The message schemas leave member order free, as JSON does, and so does the service
-    for XML: a document the JSON Schema allows is never refused for its order alone."""
-    _order(spec, root, spec.json_schema)
-
-
-def _order(spec: MessageSpec, element: etree._Element, schema: dict[str, Any]) -> None:
-    schema = spec.resolve(schema)
-    kind = _json_type(schema)
-    if kind == "object":
-        properties = schema.get("properties", {})
-        position = {f"{{{spec.namespace}}}{name}": index for index, name in enumerate(properties)}
-        children = sorted(element, key=lambda child: position.get(child.tag, len(position)))
-        element[:] = children
-        for child in children:
-            if child.tag in position:
-                _order(spec, child, properties[local_name(child)])
-    elif kind == "array":
-        for item in element:
-            _order(spec, item, schema.get("items", {}))
-
-
 def to_data(spec: MessageSpec, root: etree._Element) -> dict[str, Any]:
     """The JSON form of an XSD-valid document."""
     data = _value(spec, root, spec.json_schema)
