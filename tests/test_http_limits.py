@@ -230,7 +230,7 @@ def test_the_service_as_started_sends_no_server_header(database_url: str, path: 
     options = start_command_options(path)
 
     with serving(lambda _: create_app(limited(database_url)), lifespan="on", **options) as url:
-        response = httpx.get(f"{url}/v1/openapi.json")
+        response = httpx.get(f"{url}/v1/openapi.json", timeout=30)
 
     assert response.status_code == 200
     assert "server" not in response.headers
