@@ -24,6 +24,45 @@ class Settings(BaseSettings):
 
     max_message_bytes: int = 64 * 1024
     max_message_depth: int = 32
+    max_xml_elements: int = Field(default=2000, description="Elements one XML message may hold (400 beyond)")
+    max_xml_attributes: int = Field(
+        default=32, description="Attributes one XML message may hold in all (the v1 messages use none)"
+    )
+    max_violations: int = Field(
+        default=100, description="Violations listed in one 400 answer; past it the list says it was cut"
+    )
+    validation_threads: int = Field(
+        default=4, description="Threads that parse and validate messages, off the event loop"
+    )
+    body_timeout_seconds: float = Field(
+        default=10.0, description="Time a client has to send a whole request body (408 after)"
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, description="Size of all request headers together (431 beyond)"
+    )
+    max_header_count: int = Field(default=64, description="Number of request headers (431 beyond)")
+
+    database_wait_seconds: float = Field(
+        default=10.0,
+        description="Time a request waits for a database connection or the SQLite write lock "
+        "before it is answered 503 with Retry-After",
+    )
+    database_pool_size: int = Field(default=5, description="Connections kept open (PostgreSQL)")
+    database_pool_overflow: int = Field(
+        default=10, description="Connections opened beyond the pool under load (PostgreSQL)"
+    )
+
+    rate_limit_per_key: int = Field(
+        default=600, description="Requests per minute per API key (0: unlimited); 429 beyond"
+    )
+    rate_limit_per_address: int = Field(
+        default=1200, description="Requests per minute per client address (0: unlimited); 429 beyond"
+    )
+    rate_limit_failed_auth: int = Field(
+        default=10,
+        description="Failed authentications per minute per client address (0: unlimited); past it the "
+        "address is answered 429 until the minute has refilled",
+    )
 
     routing_refresh_seconds: float = 30.0
 
@@ -40,7 +79,12 @@ class Settings(BaseSettings):
         description="CloudEvents `source` (NL GOV profile): put the operator's OIN in it",
     )
     webhook_allow_local: bool = Field(
-        default=False, description="Allow http and private/loopback webhook targets (sandbox, tests)"
+        default=False,
+        description="Allow http, any port and private/loopback webhook targets (sandbox, tests)",
+    )
+    webhook_ports: list[int] = Field(
+        default_factory=list,
+        description="Ports webhook URLs may use besides 443, e.g. [8443] (JSON list in the environment)",
     )
     delivery_poll_seconds: float = 1.0
     delivery_claim_seconds: float = Field(
@@ -99,6 +143,10 @@ class Settings(BaseSettings):
     )
     login_failure_window_minutes: int = 15
     login_lockout_minutes: int = Field(default=15, description="How long a lock lasts after the last failure")
+
+    def serves_https(self) -> bool:
+        """The public address is https (TLS ends at a proxy in front): HSTS is sent."""
+        return self.public_base_url.startswith("https://")
 
     def runs_worker_in_process(self) -> bool:
         if self.worker_in_process is None:

@@ -1,6 +1,7 @@
 """The one place that owns engines and sessions: routes get a session that commits on success."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -49,10 +50,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def create_engine(url: str) -> AsyncEngine:
+# a session that only reads takes no write lock on SQLite (see `read_session`)
+READ_ONLY = "wdv_read_only"
+
+
+def create_engine(
+    url: str, *, wait_seconds: float = 30.0, pool_size: int = 5, max_overflow: int = 10
+) -> AsyncEngine:
+    """`wait_seconds` bounds the wait for a pooled connection and for the SQLite write lock;
+    past it the database raises, and the API answers 503 (app.http)."""
     # hide_parameters: a database error in a log must never carry a name, BSN or address
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(
+            url, connect_args={"timeout": wait_seconds}, pool_timeout=wait_seconds, hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -61,16 +72,25 @@ def create_engine(url: str) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            # IMMEDIATE: take the write lock up front instead of failing on upgrade under load
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # IMMEDIATE: take the write lock up front instead of failing on upgrade under load;
+            # a read-only session needs no lock (WAL readers never wait for the writer)
+            read_only = connection.get_execution_options().get(READ_ONLY)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=wait_seconds,
+        hide_parameters=True,
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -87,6 +107,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A short session of its own that only reads (API key lookups): it holds no lock and is
+    closed before the request's own transaction, or the reading of its body, begins."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        await session.connection(execution_options={READ_ONLY: True})
+        yield session
+    # closing ends the transaction and detaches what was read, with its attributes loaded
 
 
 # "function" scope: the commit happens before the response is sent, so a client is never told

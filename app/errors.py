@@ -145,3 +145,40 @@ class TransitionNotAllowed(Conflict):
 class ExtensionPending(Conflict):
     slug = "verlengingsverzoek-loopt"
     title = "An extension request is already waiting for an answer"
+
+
+class RequestTimeout(ProblemError):
+    status = 408
+    slug = "verzoek-te-traag"
+    title = "The request body did not arrive in time"
+
+    def __init__(self, detail: str | None = None) -> None:
+        # the rest of the body may still be on its way: this connection is not used again
+        super().__init__(detail, headers={"Connection": "close"})
+
+
+class HeadersTooLarge(ProblemError):
+    status = 431
+    slug = "headers-te-groot"
+    title = "The request headers are too large"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Connection": "close"})
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    slug = "te-veel-verzoeken"
+    title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    slug = "tijdelijk-niet-beschikbaar"
+    title = "The service is busy; try again shortly"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})

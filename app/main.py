@@ -14,12 +14,13 @@ from app import API_VERSION, logs
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.delivery.api import router as delivery_router
-from app.http import SecurityHeaders, install_error_handlers
+from app.http import RequestLimits, SecurityHeaders, install_error_handlers, validation_pool
 from app.openapi import install_openapi
 from app.ops import health, scrape
 from app.ops.requests import RequestContext
 from app.ops.startup import warn_about_configuration
 from app.peers.api import router as peers_router
+from app.ratelimit import Limits
 from app.referrals.api import router as referrals_router
 from app.referrals.changes_api import router as changes_router
 from app.routing.api import router as routing_router
@@ -85,12 +86,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            wait_seconds=settings.database_wait_seconds,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_pool_overflow,
+        )
         sessionmaker = create_sessionmaker(engine)
+        pool = validation_pool(settings)
         for target in (app, v1):
             target.state.settings = settings
             target.state.sessionmaker = sessionmaker
             target.state.routing = routing
+            target.state.limits = limits
+            target.state.validation_pool = pool
         await warn_about_configuration(sessionmaker, settings)
         stop = asyncio.Event()
         worker = (
@@ -103,9 +112,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         if worker:
             await worker
+        pool.shutdown(wait=False, cancel_futures=True)
         await engine.dispose()
 
     routing = RoutingCache(settings.routing_refresh_seconds)
+    # in this process only: with several server processes each keeps its own count
+    limits = Limits.of(
+        per_key=settings.rate_limit_per_key,
+        per_address=settings.rate_limit_per_address,
+        failed_auth=settings.rate_limit_failed_auth,
+    )
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     # operations, not the API: outside /v1 and its OpenAPI document
     app.include_router(health.router)
@@ -113,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/v1", v1)
     install_error_handlers(app)
     install_pages(app)  # the portal: "/", login, meldpunt, werkvoorraad, beheer
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLimits, settings=settings, limits=limits)
+    app.add_middleware(SecurityHeaders, hsts=settings.serves_https())
     app.add_middleware(RequestContext)
     return app

@@ -35,7 +35,17 @@ PROBLEM_DESCRIPTIONS = {
     413: "The message is too large",
     415: "Send application/json or application/xml",
     422: "Understood, but it cannot be routed (unknown postcode, gemeente not taking part)",
+    408: "The body did not arrive within the time allowed (BODY_TIMEOUT_SECONDS)",
+    429: "Too many requests from this API key or address; wait Retry-After seconds",
+    431: "The request headers are too large or too many",
+    503: "The database is busy; nothing was done, try again after Retry-After seconds",
 }
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 1},
+}
+# answers any operation can give, whatever it does
+EVERY_OPERATION = (429, 431, 503)
 CONTACT = {
     "name": "Beheer warme doorverwijzing",
     "url": "https://example.org/warme-doorverwijzing",
@@ -47,11 +57,21 @@ API_VERSION_HEADER = {
 }
 
 
+XML_BODY = (
+    "The same message as XML in namespace urn:nld:warme-doorverwijzing:berichten:v1, valid against "
+    "schemas/xsd/v1/berichten.xsd: an element per property, in the order the properties are listed "
+    "(xs:sequence); elements in another order are refused (400). Arrays are <i> items."
+)
+
+
 def message_request_body(name: str) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{name}"}
     return {
         "required": True,
-        "content": {"application/json": {"schema": ref}, "application/xml": {"schema": ref}},
+        "content": {
+            "application/json": {"schema": ref},
+            "application/xml": {"schema": {**ref, "description": XML_BODY}},
+        },
     }
 
 
@@ -118,8 +138,18 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for operation in path_item.values():
             responses = operation.get("responses", {})
             responses.pop("422", None) if _is_framework_422(responses.get("422")) else None
+            codes = EVERY_OPERATION + ((408,) if "requestBody" in operation else ())
+            for code in codes:
+                responses.setdefault(str(code), {"$ref": f"#/components/responses/Problem{code}"})
             for response in responses.values():
-                response.setdefault("headers", {})["API-Version"] = API_VERSION_HEADER
+                if "$ref" not in response:
+                    response.setdefault("headers", {})["API-Version"] = API_VERSION_HEADER
+    shared = document["components"].setdefault("responses", {})
+    for status, problem in problem_responses(*EVERY_OPERATION, 408).items():
+        problem["headers"] = {"API-Version": API_VERSION_HEADER}
+        if status in (429, 503):
+            problem["headers"]["Retry-After"] = RETRY_AFTER_HEADER
+        shared[f"Problem{status}"] = problem
     return document
 
 

@@ -129,10 +129,20 @@ class VerlengingsverzoekView(ApiModel):
     beantwoord_op: datetime | None = None
 
 
+POSTCODE_FORM = r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"
+POSTCODE_ISSUED = r"^[1-9][0-9]{3} ?(?:[A-RT-Za-rt-z][A-Za-z]|[Ss][BCE-RT-Zbce-rt-z])$"
+
+
 class Adres(ApiModel):
     """An address to route. Sent in the body so it never appears in URLs or access logs."""
 
-    postcode: str = Field(examples=["1012 LG"], max_length=10)
+    # the document also leaves out the letters never issued (SA, SD, SS); the service refuses those
+    # with the clearer violation code `postcode`
+    postcode: str = Field(
+        examples=["1012 LG"],
+        pattern=POSTCODE_FORM,
+        json_schema_extra={"pattern": POSTCODE_ISSUED},
+    )
     huisnummer: StrictInt = Field(ge=1, le=99999, examples=[1])
     huisletter: str | None = Field(default=None, pattern=r"^[A-Za-z]$")
     huisnummertoevoeging: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,4}$")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import metrics
 from app.config import Settings
 from app.delivery.channels import Channels
+from app.delivery.targets import webhook_client
 from app.delivery.webhook import WebhookChannel
 from app.delivery.worker import deliver_round
 from app.ops import heartbeat
@@ -43,7 +44,8 @@ def delivery_channels(
 @contextlib.asynccontextmanager
 async def clients(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """The plain client for webhooks and the mutual-TLS client for peers."""
-    async with httpx.AsyncClient(follow_redirects=False) as client, peer_http_client(settings) as peer_client:
+    webhooks = webhook_client(allow_local=settings.webhook_allow_local)
+    async with webhooks as client, peer_http_client(settings) as peer_client:
         yield client, peer_client
 
 

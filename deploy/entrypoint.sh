@@ -21,7 +21,8 @@ api() {
   fi
   exec uvicorn --factory app.main:create_app \
     --host "${API_HOST:-0.0.0.0}" --port "${API_PORT:-8000}" --workers "${WEB_CONCURRENCY:-1}" \
-    --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-server-header
+    --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-server-header \
+    --h11-max-incomplete-event-size 16384
 }
 
 command="${1:-serve}"

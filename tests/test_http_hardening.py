@@ -240,7 +240,7 @@ async def test_xml_with_a_doctype_is_refused(client: httpx.AsyncClient, parties:
 
     problem = assert_problem(response, 400, "ongeldig-bericht")
     assert "DOCTYPE" in problem["detail"]
-    assert problem["errors"][0]["xpath"] == "/"
+    assert problem["errors"][0]["xpath"] == "/doorverwijzing"
 
 
 async def test_xml_with_internal_entities_is_refused_without_expanding_them(
@@ -321,7 +321,8 @@ async def test_malformed_xml_is_a_syntax_violation(client: httpx.AsyncClient, pa
     response = await post_referral(client, parties, body, "application/xml")
 
     problem = assert_problem(response, 400, "ongeldig-bericht")
-    assert problem["errors"] == [{"detail": problem["detail"], "xpath": "/", "code": "syntax"}]
+    # located at the root the message should have had, as the Foutbericht's xpath pattern requires
+    assert problem["errors"] == [{"detail": problem["detail"], "xpath": "/doorverwijzing", "code": "syntax"}]
 
 
 async def test_xml_with_the_wrong_root_element_is_located_by_xpath(

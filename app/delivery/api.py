@@ -53,7 +53,7 @@ async def post_abonnement(
     body: Annotated[NieuwAbonnement, Depends(json_body(NieuwAbonnement))],
 ) -> AbonnementMetSecret:
     try:
-        await targets.check(body.url, allow_local=settings.webhook_allow_local)
+        await targets.check(body.url, allow_local=settings.webhook_allow_local, ports=settings.webhook_ports)
     except targets.TargetRefused as exc:
         raise InvalidMessage(violations=[Violation("/url", str(exc), "doel")]) from None
     found = await subscriptions.subscribe(
@@ -167,7 +167,13 @@ async def get_berichten(
     organisatie: CurrentOrg,
     settings: AppSettings,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9_-]{80,120}={0,2}$",
+            description="The `volgende` of the previous page, as it was given (opaque)",
+        ),
+    ] = None,
 ) -> Berichten:
     try:
         page = await mailbox.mailbox(session, organisatie, limit=limit, cursor=cursor)

@@ -51,5 +51,6 @@ class WebhookChannel:
             payload=request.payload,
             headers=request.headers,
             allow_local=self.settings.webhook_allow_local,
+            ports=self.settings.webhook_ports,
             limit=schedule.TIMEOUT.total_seconds(),
         )

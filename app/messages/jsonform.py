@@ -21,4 +21,5 @@ def plain(value: Any) -> Any:
 def content_hash(data: Mapping[str, Any]) -> str:
     """Same hash for the same content, whichever format or member order it arrived in."""
     canonical = json.dumps(plain(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # surrogatepass: the hash never fails, even on text that parsing should already have refused
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()

@@ -16,6 +16,10 @@ SKN = "urn:nld:warme-doorverwijzing:schuldenknooppunt:v1"
 SOAP_ACTION = SKN + "/{operation}"
 CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_DEPTH = 48
+# a mailbox answer carries many messages at once, from a peer on mutual TLS: wider bounds than
+# one message from the API has
+MAX_ELEMENTS = 200_000
+MAX_ATTRIBUTES = 20_000
 
 BERICHTSOORT = {
     MessageKind.DOORVERWIJZING: "doorverwijzing",
@@ -114,7 +118,9 @@ def fault(code: str, text: str) -> bytes:
 def parse(body: bytes) -> tuple[etree._Element | None, etree._Element]:
     """(header block or None, the body's element); a SOAP Fault raises SoapFault."""
     try:
-        root = xml.parse_xml(body, max_depth=MAX_DEPTH)
+        root = xml.parse_xml(
+            body, max_depth=MAX_DEPTH, max_elements=MAX_ELEMENTS, max_attributes=MAX_ATTRIBUTES
+        )
     except (xml.MalformedXml, xml.UnsafeXml) as exc:
         raise MalformedReply(f"not acceptable XML: {exc}") from exc
     if root.tag != f"{{{SOAP_ENV}}}Envelope":

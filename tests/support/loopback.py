@@ -20,9 +20,10 @@ def serving(
     *,
     lifespan: Literal["on", "off"] = "off",
     tls: dict[str, Any] | None = None,
+    **options: Any,
 ) -> Iterator[str]:
     """Yield the base URL of `make_app(base_url)` served on loopback; the URL is known before the
-    app is made, so an app can be told its own public address."""
+    app is made, so an app can be told its own public address. `options` go to uvicorn."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -36,6 +37,7 @@ def serving(
         http="h11",
         timeout_graceful_shutdown=1,
         **(tls or {}),
+        **options,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
