@@ -83,6 +83,24 @@ class Settings(BaseSettings):
         default=120.0, description="How old the newest worker heartbeat may be for /health/ready"
     )
 
+    data_keys: str | None = Field(
+        default=None,
+        description="Keys personal data is encrypted under: `id:key` entries (32 bytes, base64url), "
+        "comma-separated; the first encrypts, all decrypt. `wdv keys generate` makes one",
+    )
+    data_keys_file: Path | None = Field(
+        default=None, description="A file holding the DATA_KEYS entries, one per line (a mounted secret)"
+    )
+    data_keys_sandbox: bool = Field(
+        default=False,
+        description="Sandbox only: without DATA_KEYS, use (and make once) a local key in var/data-keys",
+    )
+    retention_months: int = Field(
+        default=12,
+        ge=1,
+        description="Months after a referral closed (or was withdrawn) that its personal data is erased",
+    )
+
     def runs_worker_in_process(self) -> bool:
         if self.worker_in_process is None:
             return self.database_url.startswith("sqlite")
