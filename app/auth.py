@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthenticated
 from app.organisations.models import Organisatie, Rol
-from app.organisations.service import organisatie_for_key
+from app.organisations.service import note_key_use, organisatie_for_key
 
 bearer = HTTPBearer(auto_error=False, description="The API key of your organisation")
 
@@ -21,7 +21,8 @@ async def current_organisatie(
         raise Unauthenticated("send your API key as Authorization: Bearer <key>")
     organisatie = await organisatie_for_key(session, credentials.credentials)
     if organisatie is None:
-        raise Unauthenticated("this API key is not known or was revoked")
+        raise Unauthenticated("this API key is not known, was revoked or has expired")
+    await note_key_use(session, credentials.credentials)
     return organisatie
 
 
