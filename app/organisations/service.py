@@ -89,10 +89,8 @@ async def note_key_use(session: AsyncSession, key: str, *, now: datetime | None 
     """Record that a key was used: at most once a minute per key (in this process, and in the
     database for all processes together)."""
     digest = hash_key(key)
-    if (
-        time.monotonic() - _noted.get(digest, -LAST_USED_EVERY.total_seconds())
-        < LAST_USED_EVERY.total_seconds()
-    ):
+    noted = _noted.get(digest)
+    if noted is not None and time.monotonic() - noted < LAST_USED_EVERY.total_seconds():
         return
     _noted[digest] = time.monotonic()
     now = now or datetime.now(UTC)
