@@ -10,7 +10,8 @@ LOCK := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashe
 .DEFAULT_GOAL := help
 .PHONY: help run run-peers test lint lock openapi openapi-check bench clean
 
-RUN_ENV  := PUBLIC_BASE_URL=http://$(HOST):$(PORT) WEBHOOK_ALLOW_LOCAL=true SESSION_COOKIE_SECURE=false
+# the sandbox encrypts personal data under a local key made once in var/data-keys (README)
+RUN_ENV  := PUBLIC_BASE_URL=http://$(HOST):$(PORT) WEBHOOK_ALLOW_LOCAL=true SESSION_COOKIE_SECURE=false DATA_KEYS_SANDBOX=true
 PEER_ENV := SCHULDENKNOOPPUNT_URL=http://127.0.0.1:8101/soap VROEGSIGNALERING_URL=http://127.0.0.1:8102/api/v1 \
 	SCHULDENKNOOPPUNT_POLL_SECONDS=2
 

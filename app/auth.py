@@ -13,7 +13,7 @@ from app.db import read_session
 from app.errors import Forbidden, TooManyRequests, Unauthenticated
 from app.http import client_address
 from app.organisations.models import Organisatie, Rol
-from app.organisations.service import hash_key, organisatie_for_key
+from app.organisations.service import hash_key, key_use_due, note_key_use, organisatie_for_key
 from app.ratelimit import Limits
 
 bearer = HTTPBearer(auto_error=False, description="The API key of your organisation")
@@ -35,7 +35,10 @@ async def current_organisatie(
         organisatie = await organisatie_for_key(session, credentials.credentials)
     if organisatie is None:
         limits.failed_auth.take(address)
-        raise Unauthenticated("this API key is not known or was revoked")
+        raise Unauthenticated("this API key is not known, was revoked or has expired")
+    if key_use_due(credentials.credentials):  # at most once a minute per key, in a short write of its own
+        async with request.app.state.sessionmaker() as writer, writer.begin():
+            await note_key_use(writer, credentials.credentials)
     return organisatie
 
 

@@ -144,6 +144,24 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = 15
     login_lockout_minutes: int = Field(default=15, description="How long a lock lasts after the last failure")
 
+    data_keys: str | None = Field(
+        default=None,
+        description="Keys personal data is encrypted under: `id:key` entries (32 bytes, base64url), "
+        "comma-separated; the first encrypts, all decrypt. `wdv keys generate` makes one",
+    )
+    data_keys_file: Path | None = Field(
+        default=None, description="A file holding the DATA_KEYS entries, one per line (a mounted secret)"
+    )
+    data_keys_sandbox: bool = Field(
+        default=False,
+        description="Sandbox only: without DATA_KEYS, use (and make once) a local key in var/data-keys",
+    )
+    retention_months: int = Field(
+        default=12,
+        ge=1,
+        description="Months after a referral closed (or was withdrawn) that its personal data is erased",
+    )
+
     def serves_https(self) -> bool:
         """The public address is https (TLS ends at a proxy in front): HSTS is sent."""
         return self.public_base_url.startswith("https://")

@@ -18,7 +18,7 @@ from app.http import RequestLimits, SecurityHeaders, install_error_handlers, val
 from app.openapi import install_openapi
 from app.ops import health, scrape
 from app.ops.requests import RequestContext
-from app.ops.startup import warn_about_configuration
+from app.ops.startup import install_data_keys, warn_about_configuration
 from app.peers.api import router as peers_router
 from app.ratelimit import Limits
 from app.referrals.api import router as referrals_router
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is None:
         settings = get_settings()
         logs.configure(settings)
+    install_data_keys(settings)
     v1 = create_v1()
 
     @asynccontextmanager

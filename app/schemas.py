@@ -96,9 +96,16 @@ class DoorverwijzingView(ApiModel):
     routering: RouteringUitleg
     klokken: Klokken
     betalingsherstel_op: date | None = None
-    bericht: dict[str, Any] = Field(description="The Doorverwijzing message as received (JSON form)")
+    bericht: dict[str, Any] | None = Field(
+        description="The Doorverwijzing message as received (JSON form); null once erased (gewistOp)"
+    )
     actueel_adres: dict[str, Any] | None = Field(
         default=None, description="For the uitvoerder: the new address reported when the resident had moved"
+    )
+    gewist_op: datetime | None = Field(
+        default=None,
+        description="When the personal data was erased, the retention period after closing having "
+        "passed; what remains is the referral's anonymous course",
     )
 
 

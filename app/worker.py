@@ -1,5 +1,6 @@
-"""The periodic worker (timers, the Schuldenknooppunt mailbox and delivery): in the API process for
-the embedded default, `wdv worker` otherwise; several may run at once against PostgreSQL.
+"""The periodic worker (timers, erasure after the retention period, the Schuldenknooppunt mailbox
+and delivery): in the API process for the embedded default, `wdv worker` otherwise; several may
+run at once against PostgreSQL.
 
 This is where the parts are put together: the delivery worker is given the channels (the webhook
 channel and the peers' channels), and the hub poller its client.
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import metrics
+from app import logs, metrics
 from app.config import Settings
 from app.delivery.channels import Channels
 from app.delivery.targets import webhook_client
@@ -25,6 +26,7 @@ from app.ops import heartbeat
 from app.peers import outbound
 from app.peers.clients import Schuldenknooppunt, peer_http_client
 from app.peers.hub import poll as poll_hub
+from app.privacy import retention
 from app.referrals.timers import run_timers
 from app.routing.service import RoutingCache
 
@@ -58,10 +60,29 @@ async def run_once(
         )
 
 
+async def erase_due(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, now: datetime | None = None
+) -> int:
+    """Erase the personal data whose retention period has passed, a batch per transaction."""
+    now = now or datetime.now(UTC)
+    erased = 0
+    previous = logs.current_request_id()
+    logs.bind_request_id(logs.new_request_id())  # one trace for this round's erasures
+    try:
+        while True:
+            async with sessionmaker() as session, session.begin():
+                batch = await retention.erase_due(session, now=now, months=settings.retention_months)
+            erased += len(batch)
+            if len(batch) < retention.BATCH:
+                return erased
+    finally:
+        logs.bind_request_id(previous)
+
+
 async def run_forever(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Timers every `worker_interval_seconds`, the Schuldenknooppunt mailbox (when configured)
+    """Timers and erasure every `worker_interval_seconds`, the Schuldenknooppunt mailbox (when configured)
     every `schuldenknooppunt_poll_seconds`, deliveries every `delivery_poll_seconds`."""
     timers_due = hub_due = 0.0
     routing = RoutingCache(settings.routing_refresh_seconds)
@@ -80,6 +101,8 @@ async def run_forever(
                 if time.monotonic() >= timers_due:
                     if fired := await run_once(sessionmaker, settings):
                         logger.info("timers fired: %d", fired)
+                    if erased := await erase_due(sessionmaker, settings):
+                        logger.info("personal data erased after the retention period: %d referrals", erased)
                     timers_due = time.monotonic() + settings.worker_interval_seconds
                 if hub is not None and time.monotonic() >= hub_due:
                     await metrics.observe_hub_poll(poll_hub(sessionmaker, settings, hub, routing))

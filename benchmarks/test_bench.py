@@ -23,6 +23,7 @@ from app.db import create_engine, create_sessionmaker
 from app.main import create_app
 from app.organisations import service as organisations
 from app.organisations.models import Rol
+from app.privacy import keys
 from app.routing.service import load_reference_data
 
 pytestmark = pytest.mark.bench
@@ -48,7 +49,8 @@ def test_intake_throughput(database: str) -> None:
         template = json.loads(
             (PROJECT_ROOT / "schemas/examples/doorverwijzing/valid-minimaal.json").read_text()
         )
-        app = create_app(Settings(database_url=database))
+        # encrypted at rest as in production: the figure includes sealing every message
+        app = create_app(Settings(database_url=database, data_keys=keys.generate("bench")))
         count = 300
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app=app)

@@ -28,8 +28,13 @@ from app.main import create_app
 from app.models import Base
 from app.organisations import service as organisations
 from app.organisations.models import Rol
+from app.privacy import keys
 from app.routing.service import load_reference_data
 from tests.support.receiver import Receiver, running_receiver
+
+# the test session's own data key; the processes it starts (API, worker, `wdv`) inherit it
+os.environ["DATA_KEYS"] = keys.generate("test")
+keys.load_and_install(Settings())
 
 REFERENCE_TABLES = {"gemeenten", "herindelingen", "routeringstabellen", "routeringsregels"}
 EXAMPLES = PROJECT_ROOT / "schemas" / "examples"

@@ -2,7 +2,8 @@
 (deploy/entrypoint.sh `migrate`, `api`, `worker`; README "Going to production"): one database, an
 API process and a worker process. A referral with distinctive personal data goes through the API
 and the worker to a webhook; the processes' every log line is JSON, follows the request id from
-the API into the worker, and holds none of that personal data."""
+the API into the worker, and holds none of that personal data. Without a data key the API does not
+start."""
 
 import asyncio
 import json
@@ -28,46 +29,15 @@ from app.config import PROJECT_ROOT
 from app.db import create_engine, create_sessionmaker
 from app.organisations import service as organisations
 from app.organisations.models import Rol
+from app.privacy import keys
 from tests.conftest import POSTGRES_URL, _admin, _postgres_reachable
-from tests.support.messages import referral
+from tests.support.personal import PERSONAL, distinctive_referral
 from tests.support.receiver import Receiver, running_receiver
 
 ENTRYPOINT = PROJECT_ROOT / "deploy" / "entrypoint.sh"
 TOKEN = "deployment-test-metrics-token-0123456789"
 REQUEST_ID = "deploy-trace-7"
 DEADLINE = 90.0  # seconds for a process to come up or an event to arrive
-
-# values that must never reach a log line (test data, fictitious)
-PERSONAL = {
-    "bsn": "271828183",
-    "voorletters": "Q.X.",
-    "achternaam": "Zwanenburg-Quixotevelt",
-    "straatnaam": "Kwispelsteeg",
-    "telefoonnummer": "06 98765 4321",
-    "email": "q.zwanenburg@quixotevelt.example",
-    "bereikbaarheid": "Alleen op dinsdag na de xylofoonles",
-    "toelichting": "Sprak over de achterstand bij de Zeppelinverhuur",
-    "klantnummer": "KLANT-QX-8842",
-}
-
-
-def distinctive_referral() -> dict[str, Any]:
-    message = referral()
-    inwoner = message["inwoner"]
-    inwoner |= {
-        "burgerservicenummer": PERSONAL["bsn"],
-        "voorletters": PERSONAL["voorletters"],
-        "achternaam": PERSONAL["achternaam"],
-    }
-    inwoner["adres"]["straatnaam"] = PERSONAL["straatnaam"]
-    inwoner["contact"] = {
-        "telefoonnummer": PERSONAL["telefoonnummer"],
-        "email": PERSONAL["email"],
-        "bereikbaarheid": PERSONAL["bereikbaarheid"],
-    }
-    message["toelichting"] = PERSONAL["toelichting"]
-    message["achterstand"]["klantnummer"] = PERSONAL["klantnummer"]
-    return message
 
 
 def free_port() -> int:
@@ -301,3 +271,28 @@ def test_the_api_and_the_worker_expose_their_own_metrics(stack: Stack) -> None:
 
 def test_the_api_answers_without_a_server_header(stack: Stack) -> None:
     assert "server" not in stack.answers["referral"].headers
+
+
+def test_the_api_does_not_start_without_a_data_key_and_says_what_to_set(tmp_path: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("WDV_", "DATABASE_", "METRICS_", "PROMETHEUS_", "DATA_KEYS"))
+    }
+    env |= {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'wdv.db'}",
+        "LOG_FORMAT": "json",
+        "API_HOST": "127.0.0.1",
+        "API_PORT": str(free_port()),
+    }
+
+    started = subprocess.run(  # noqa: S603 - the project's own script
+        [str(ENTRYPOINT), "api"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert started.returncode != 0
+    records = [json.loads(line) for line in started.stderr.splitlines() if line.startswith("{")]
+    assert [(r["level"], r["message"]) for r in records if r["level"] == "CRITICAL"] == [
+        ("CRITICAL", "cannot start: " + keys.MISSING)
+    ]

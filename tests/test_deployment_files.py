@@ -38,12 +38,27 @@ def test_compose_starts_database_migration_two_apis_two_workers_and_both_simulat
     services = compose()["services"]
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["migrate"]["restart"] == "no"
-    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert services["migrate"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "data-key": {"condition": "service_completed_successfully"},
+    }
     for name in ("api", "worker"):
         assert services[name]["deploy"]["replicas"] == 2
         assert services[name]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
     assert services["schuldenknooppunt"]["command"][:3] == ["wdv", "simulate", "schuldenknooppunt"]
     assert "wdv simulate vroegsignalering" in services["vroegsignalering"]["command"][0]
+
+
+def test_every_process_of_the_stack_reads_the_data_key_made_once_into_a_volume() -> None:
+    stack = compose()
+    services = stack["services"]
+    key_file = stack["x-service"]["environment"]["DATA_KEYS_FILE"]
+    assert stack["x-service"]["volumes"] == [f"data-keys:{key_file.rsplit('/', 1)[0]}:ro"]
+    for name in ("migrate", "api", "worker"):
+        assert "volumes" not in services[name] or services[name]["volumes"] == stack["x-service"]["volumes"]
+    made = services["data-key"]["command"][0]
+    assert f"test -s {key_file} ||" in made
+    assert f"wdv keys generate --id compose > {key_file}" in made
 
 
 def test_compose_services_run_commands_of_the_image() -> None:

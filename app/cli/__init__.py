@@ -16,7 +16,7 @@ import typer
 from app.cli.console import OneLineErrors, fail
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from app.organisations.models import Organisatie
 
@@ -44,18 +44,40 @@ org_cli = _group("Organisations.")
 key_cli = _group("API keys.")
 coverage_cli = _group("Which uitvoerder serves which gemeente.")
 deliveries_cli = _group("Webhook deliveries.")
+keys_cli = _group("The data keys personal data is encrypted under.")
+retention_cli = _group("Erasing personal data after the retention period.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(routing_cli, name="routing")
 cli.add_typer(org_cli, name="org")
 cli.add_typer(key_cli, name="key")
 cli.add_typer(coverage_cli, name="coverage")
 cli.add_typer(deliveries_cli, name="deliveries")
+cli.add_typer(keys_cli, name="keys")
+cli.add_typer(retention_cli, name="retention")
 
-__all__ = ["cli", "fail", "in_transaction", "main", "organisatie_named"]
+__all__ = [
+    "cli",
+    "fail",
+    "in_transaction",
+    "main",
+    "organisatie_named",
+    "require_data_keys",
+    "with_sessionmaker",
+]
 
 
 def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction (the command line owns its session)."""
+
+    async def once(sessionmaker: async_sessionmaker[AsyncSession]) -> T:
+        async with sessionmaker() as session, session.begin():
+            return await work(session)
+
+    return with_sessionmaker(once)
+
+
+def with_sessionmaker(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """Run `work`, which opens and commits transactions of its own (a job done in batches)."""
     import asyncio
 
     from app.config import get_settings
@@ -68,12 +90,22 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = create_engine(url)
         try:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                return await work(session)
+            return await work(create_sessionmaker(engine))
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def require_data_keys() -> None:
+    """Load the data keys from the settings for this command, or stop with what to set."""
+    from app.config import get_settings
+    from app.privacy import keys
+
+    try:
+        keys.load_and_install(get_settings())
+    except keys.DataKeyError as exc:
+        fail(str(exc))
 
 
 def _missing_sqlite_file(url: str) -> str | None:
@@ -115,4 +147,4 @@ def main() -> None:
 
 
 # the command modules register themselves on the apps above
-from app.cli import operations, organisations_cli, reference, route, users_cli  # noqa: E402, F401
+from app.cli import operations, organisations_cli, privacy_cli, reference, route, users_cli  # noqa: E402, F401

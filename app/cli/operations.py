@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.cli import cli, deliveries_cli, fail, in_transaction
+from app.cli import cli, deliveries_cli, fail, in_transaction, require_data_keys
 from app.cli.console import UPGRADE_FIRST
 
 if TYPE_CHECKING:
@@ -87,8 +87,10 @@ def require_migrated_database() -> None:
 
 
 @cli.command("worker")
-def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop")] = False) -> None:
-    """Run the worker: timers, hub mailbox, deliveries.
+def worker(
+    once: Annotated[bool, typer.Option(help="Run the timers and the erasure once and stop")] = False,
+) -> None:
+    """Run the worker: timers, erasure after the retention period, hub mailbox, deliveries.
 
     Several workers may run at once, against one PostgreSQL database.
     """
@@ -98,9 +100,10 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
     from app.config import get_settings
     from app.db import create_engine, create_sessionmaker
     from app.ops import worker_process
-    from app.worker import run_once
+    from app.worker import erase_due, run_once
 
     require_migrated_database()
+    require_data_keys()
     settings = get_settings()
 
     async def run() -> None:
@@ -109,6 +112,7 @@ def worker(once: Annotated[bool, typer.Option(help="Run the timers once and stop
         try:
             if once:
                 typer.echo(f"timers fired: {await run_once(sessionmaker, settings)}")
+                typer.echo(f"personal data erased: {await erase_due(sessionmaker, settings)} referrals")
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

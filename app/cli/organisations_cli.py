@@ -14,9 +14,11 @@ from app.cli import coverage_cli, fail, in_transaction, key_cli, options, org_cl
 from app.cli.options import KanaalKeuze, RolKeuze
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from app.organisations.models import Organisatie
+    from app.organisations.models import ApiSleutel, Organisatie
 
 
 @org_cli.command("add")
@@ -138,16 +140,104 @@ def org_list() -> None:
 def key_create(
     organisatie: Annotated[str, typer.Argument(help="Id, OIN, KvK-nummer or exact name")],
     omschrijving: Annotated[str, typer.Option()] = "",
+    geldig_tot: Annotated[
+        str | None,
+        typer.Option(help="Last day the key works (YYYY-MM-DD, Amsterdam time); default: until revoked"),
+    ] = None,
 ) -> None:
     """Create an API key. It is shown once; only its hash is stored."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from app import clocks
+
+    end: datetime | None = None
+    if geldig_tot is not None:
+        last_day = options.datum("--geldig-tot", geldig_tot)
+        if last_day < clocks.vandaag():
+            fail(f"--geldig-tot {last_day} has passed")
+        # refused from the start of the next day in Amsterdam
+        end = datetime.combine(last_day + timedelta(days=1), time(), clocks.AMSTERDAM).astimezone(UTC)
 
     async def work(session: AsyncSession) -> str:
         from app.organisations import service as organisations
 
         found = await organisatie_named(session, organisatie)
-        return await organisations.create_key(session, organisatie_id=found.id, omschrijving=omschrijving)
+        return await organisations.create_key(
+            session, organisatie_id=found.id, omschrijving=omschrijving, geldig_tot=end
+        )
 
     typer.echo(in_transaction(work))
+
+
+def _local(moment: datetime | None) -> str:
+    from app import clocks
+
+    return moment.astimezone(clocks.AMSTERDAM).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+@key_cli.command("list")
+def key_list(
+    organisatie: Annotated[
+        str | None, typer.Argument(help="Id, OIN, KvK-nummer or exact name; default: every organisation")
+    ] = None,
+) -> None:
+    """List API keys: id, prefix, status, created, valid until, last used (Amsterdam time).
+
+    The key itself cannot be shown: only its hash is stored.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from app import clocks
+
+    async def work(session: AsyncSession) -> list[tuple[ApiSleutel, Organisatie]]:
+        from app.organisations import service as organisations
+
+        found = await organisatie_named(session, organisatie) if organisatie else None
+        return await organisations.list_keys(session, found.id if found else None)
+
+    from app.organisations.service import key_status
+
+    now = datetime.now(UTC)
+    rows = in_transaction(work)
+    if not rows:
+        typer.echo("no API keys")
+    for sleutel, owner in rows:
+        last_day = (
+            (sleutel.geldig_tot.astimezone(clocks.AMSTERDAM) - timedelta(days=1)).strftime("%Y-%m-%d")
+            if sleutel.geldig_tot
+            else "-"
+        )
+        typer.echo(
+            f"{sleutel.id} {sleutel.prefix}… {key_status(sleutel, now):11} "
+            f"aangemaakt {_local(sleutel.aangemaakt_op)}  geldig t/m {last_day:10}  "
+            f"laatst gebruikt {_local(sleutel.laatst_gebruikt_op)}  {owner.naam}"
+            + (f"  ({sleutel.omschrijving})" if sleutel.omschrijving else "")
+        )
+
+
+@key_cli.command("revoke")
+def key_revoke(
+    sleutel: Annotated[str, typer.Argument(help="The key's id, or its prefix as `wdv key list` shows it")],
+) -> None:
+    """Revoke an API key: from now on it is refused (401)."""
+    from datetime import UTC, datetime
+
+    ident = sleutel.strip().removesuffix("…")
+
+    async def work(session: AsyncSession) -> tuple[str, bool]:
+        from app.organisations import service as organisations
+
+        found = await organisations.keys_named(session, ident)
+        if not found:
+            fail(f"no API key {ident!r} (give its id or prefix, see `wdv key list`)")
+        if len(found) > 1:
+            ids = ", ".join(str(k.id) for k in found)
+            fail(f"{ident!r} is the prefix of {len(found)} keys: give the id of one of {ids}")
+        (chosen,) = found
+        return f"{chosen.id} ({chosen.prefix}…)", organisations.revoke_key(chosen, now=datetime.now(UTC))
+
+    which, revoked = in_transaction(work)
+    typer.echo(f"revoked {which}" if revoked else f"{which} was revoked before")
 
 
 @coverage_cli.command("set")

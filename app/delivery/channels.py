@@ -46,6 +46,10 @@ class NotConfigured(Exception):
     """The channel cannot send: its peer's address is not set."""
 
 
+class Gone(Exception):
+    """What the event would carry no longer exists (the referral's personal data was erased)."""
+
+
 class UnknownChannel(LookupError):
     """A subscription names a channel that is not registered."""
 
@@ -57,7 +61,7 @@ class Channel(Protocol):
         self, session: AsyncSession, event: Uitgaand, abonnement: Abonnement, *, now: datetime
     ) -> Request:
         """The request for one delivery, built inside the claim's transaction. Raising fails this
-        attempt alone (NotConfigured with its reason, anything else as "no request")."""
+        attempt alone (NotConfigured or Gone with its reason, anything else as "no request")."""
         ...
 
     async def send(self, request: Request) -> Outcome:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import logs, metrics
 from app.config import Settings
 from app.delivery import schedule, service
-from app.delivery.channels import Channel, Channels, NotConfigured, Outcome, Request, UnknownChannel
+from app.delivery.channels import Channel, Channels, Gone, NotConfigured, Outcome, Request, UnknownChannel
 from app.delivery.models import Abonnement, Bezorging
 from app.delivery.states import BezorgStatus
 from app.outbox import Uitgaand
@@ -74,7 +74,7 @@ async def _job(session: AsyncSession, channels: Channels, delivery: Bezorging, n
     try:
         channel = channels[found.kanaal]
         request = await channel.prepare(session, event, found, now=now)
-    except (NotConfigured, UnknownChannel) as exc:
+    except (NotConfigured, Gone, UnknownChannel) as exc:
         return replace(job, problem=str(exc))
     except Exception as exc:  # one event that cannot be turned into a request fails alone
         logger.exception("delivery %s: no request could be built", delivery.id)

@@ -1,5 +1,6 @@
-"""What a process says when it starts: organisations on a peer channel whose peer is not configured
-(their deliveries would fail until it is, e.g. after `make run-peers` followed by `make run`)."""
+"""What a process says when it starts: no start without the data keys personal data is encrypted
+under, and a warning for organisations on a peer channel whose peer is not configured (their
+deliveries would fail until it is, e.g. after `make run-peers` followed by `make run`)."""
 
 import logging
 
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.organisations.models import Kanaal, Organisatie
+from app.privacy import keys
 
 logger = logging.getLogger("wdv.startup")
 
@@ -52,3 +54,12 @@ async def warn_about_configuration(
         return
     for warning in warnings:
         logger.warning(warning)
+
+
+def install_data_keys(settings: Settings) -> None:
+    """Load the data keys, or stop the process with one line saying what to set."""
+    try:
+        keys.load_and_install(settings)
+    except keys.DataKeyError as exc:
+        logger.critical("cannot start: %s", exc)
+        raise SystemExit(1) from None

@@ -41,7 +41,8 @@ class Organisatie(Base):
 
 
 class ApiSleutel(Base):
-    """An API key, stored only as its SHA-256; the prefix lets an operator tell keys apart."""
+    """An API key, stored only as its SHA-256; the prefix lets an operator tell keys apart. A key
+    is refused once revoked or from `geldig_tot` on."""
 
     __tablename__ = "api_sleutels"
 
@@ -52,6 +53,9 @@ class ApiSleutel(Base):
     omschrijving: Mapped[str] = mapped_column(String(200), default="")
     aangemaakt_op: Mapped[datetime] = mapped_column(UTCDateTime)
     ingetrokken_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    geldig_tot: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # recorded at most once a minute, so a busy key does not write on every request
+    laatst_gebruikt_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Dekking(Base):

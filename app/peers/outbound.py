@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clocks
 from app.config import Settings
 from app.delivery import sender
-from app.delivery.channels import Channels, NotConfigured, Outcome, Request
+from app.delivery.channels import Channels, Gone, NotConfigured, Outcome, Request
 from app.delivery.models import Abonnement
 from app.messages.specs import MessageKind
 from app.organisations.models import Kanaal, Organisatie
 from app.outbox import AnswerType, EventType, Uitgaand
 from app.peers import mapping, soap
 from app.peers.clients import accepted, soap_headers
+from app.privacy.register import Verwerkingsactiviteit
 from app.referrals import views
 from app.referrals.access import log_processing
 from app.referrals.models import Doorverwijzing, Gebeurtenis
@@ -101,12 +102,14 @@ class VroegsignaleringChannel(_PeerChannel):
             return Request(
                 f"{base}/signalen/{doorverwijzing.id}/intrekking", _json({"reden": reden}), headers
             )
+        if doorverwijzing.bericht is None:
+            raise Gone("the referral's personal data was erased after the retention period")
         log_processing(
             session,
             organisatie_id=event.ontvanger_id,
             doorverwijzing_id=doorverwijzing.id,
             actie="doorgeven aan vroegsignalering",
-            grondslag="aflevering warme doorverwijzing aan de uitvoerder",
+            activiteit=Verwerkingsactiviteit.AFLEVEREN,
         )
         signal = mapping.signaal(
             doorverwijzing_id=doorverwijzing.id,

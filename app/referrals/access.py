@@ -1,34 +1,48 @@
 """Who may open a referral, and the processing log of every read or change of personal data."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
+from app.logs import current_request_id
 from app.organisations.models import Organisatie, Rol
+from app.privacy.register import REGISTER, Verwerkingsactiviteit
 from app.referrals import projection
 from app.referrals.models import Doorverwijzing, Verwerking
 
-GRONDSLAG_UITVOERING = "uitvoering warme doorverwijzing"
+# why each side opens a referral
+ACTIVITEIT: dict[Rol, Verwerkingsactiviteit] = {
+    Rol.SCHULDEISER: Verwerkingsactiviteit.DOORVERWIJZEN,
+    Rol.UITVOERDER: Verwerkingsactiviteit.SCHULDHULP,
+}
 
 
 def log_processing(
     session: AsyncSession,
     *,
-    organisatie_id: uuid.UUID,
+    organisatie_id: uuid.UUID | None,
     doorverwijzing_id: uuid.UUID,
     actie: str,
-    grondslag: str,
+    activiteit: Verwerkingsactiviteit,
+    now: datetime | None = None,
 ) -> None:
-    """Who read, changed or passed on a referral's personal data, when, and why."""
+    """Who (an organisation, or None for the service itself) read, changed, passed on or erased a
+    referral's personal data, when, and why (the processing activity and its legal ground). The
+    entry carries the request id of the work, as the log lines do."""
     session.add(
         Verwerking(
-            tijdstip=datetime.now(UTC),
+            id=uuid.uuid4(),
+            tijdstip=now or datetime.now(UTC),
             organisatie_id=organisatie_id,
             doorverwijzing_id=doorverwijzing_id,
             actie=actie,
-            grondslag=grondslag,
+            verwerkingsactiviteit=activiteit.value,
+            grondslag=REGISTER[activiteit].grondslag,
+            trace_id=current_request_id(),
         )
     )
 
@@ -39,23 +53,24 @@ async def get_visible(
     organisatie: Organisatie,
     doorverwijzing_id: uuid.UUID,
     actie: str = "lezen",
-    grondslag: str = "inzage eigen doorverwijzing",
     for_update: bool = False,
 ) -> Doorverwijzing:
-    """A referral the organisation may see (sent it, or it was routed to it); 404 otherwise.
+    """A referral the organisation may see (sent it, or it was routed to it); 404 otherwise. The
+    read is logged as `actie`, for the activity of the organisation's side.
 
     With `for_update` the row is locked until the transaction ends, so changes to one referral
     happen one after the other (PostgreSQL; SQLite writes are serialised anyway).
     """
     doorverwijzing = await session.get(Doorverwijzing, doorverwijzing_id, with_for_update=for_update)
-    if doorverwijzing is None or side(organisatie, doorverwijzing) is None:
+    rol = side(organisatie, doorverwijzing) if doorverwijzing is not None else None
+    if doorverwijzing is None or rol is None:
         raise NotFound("no referral with this id is visible to this organisation")
     log_processing(
         session,
         organisatie_id=organisatie.id,
         doorverwijzing_id=doorverwijzing.id,
         actie=actie,
-        grondslag=grondslag,
+        activiteit=ACTIVITEIT[rol],
     )
     return doorverwijzing
 
@@ -72,12 +87,7 @@ async def for_party(
     """The referral if `organisatie` is on the `rol` side of it (its uitvoerder or its creditor);
     404 for everyone else. Locked until the transaction ends unless `lock` is off."""
     doorverwijzing = await get_visible(
-        session,
-        organisatie=organisatie,
-        doorverwijzing_id=doorverwijzing_id,
-        actie=actie,
-        grondslag=GRONDSLAG_UITVOERING,
-        for_update=lock,
+        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id, actie=actie, for_update=lock
     )
     if side(organisatie, doorverwijzing) is not rol:
         raise NotFound("no referral with this id is visible to this organisation for this")
@@ -90,3 +100,38 @@ def side(organisatie: Organisatie, doorverwijzing: Doorverwijzing) -> Rol | None
         schuldeiser_id=doorverwijzing.schuldeiser_id,
         uitvoerder_id=doorverwijzing.uitvoerder_id,
     )
+
+
+@dataclass(frozen=True)
+class Inzage:
+    """One entry of the processing log of a referral, with the name of who it was."""
+
+    tijdstip: datetime
+    organisatie_id: uuid.UUID | None
+    organisatie: str  # its name, or "dienst" for the service itself
+    actie: str
+    verwerkingsactiviteit: str
+    grondslag: str
+    trace_id: str | None
+
+
+async def processing_log(session: AsyncSession, doorverwijzing_id: uuid.UUID) -> list[Inzage]:
+    """Who read, changed, passed on or erased this referral's personal data: oldest first."""
+    rows = await session.execute(
+        select(Verwerking, Organisatie.naam)
+        .outerjoin(Organisatie, Organisatie.id == Verwerking.organisatie_id)
+        .where(Verwerking.doorverwijzing_id == doorverwijzing_id)
+        .order_by(Verwerking.tijdstip, Verwerking.id)
+    )
+    return [
+        Inzage(
+            tijdstip=entry.tijdstip,
+            organisatie_id=entry.organisatie_id,
+            organisatie=naam or "dienst",
+            actie=entry.actie,
+            verwerkingsactiviteit=entry.verwerkingsactiviteit,
+            grondslag=entry.grondslag,
+            trace_id=entry.trace_id,
+        )
+        for entry, naam in rows
+    ]

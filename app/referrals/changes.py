@@ -46,6 +46,8 @@ def _move(doorverwijzing: Doorverwijzing, target: Status, *, day: date, now: dat
     doorverwijzing.status = target.value
     doorverwijzing.status_sinds = now
     doorverwijzing.is_open = lifecycle.is_open(target)
+    if not doorverwijzing.is_open:
+        doorverwijzing.afgesloten_op = now  # the retention period runs from here
     if target is Status.CONTACT_GELEGD:
         doorverwijzing.contact_gelegd_op = doorverwijzing.contact_gelegd_op or day
         doorverwijzing.eerste_contactpoging_op = doorverwijzing.eerste_contactpoging_op or day

@@ -24,6 +24,8 @@ from app.messages.types import Adres
 from app.organisations.models import Organisatie
 from app.organisations.service import uitvoerder_for
 from app.outbox import EventType
+from app.privacy.anonymous import bedrag_klasse
+from app.privacy.register import Verwerkingsactiviteit
 from app.referrals import history
 from app.referrals.access import log_processing
 from app.referrals.lifecycle import Status
@@ -221,6 +223,8 @@ async def receive(
         incassostop_tot=clocks.incassostop_tot(ontvangen),
         contact_uiterlijk=clock_warnings.contact_uiterlijk(ontvangen),
         crisissignaal=message["crisissignaal"],
+        soort_vaste_last=message["achterstand"]["soortVasteLast"],
+        bedrag_klasse=bedrag_klasse(message["achterstand"]["bedrag"]),
         routering=routering.as_record(),
         bericht=plain(message),
         ontvangstbevestiging={},
@@ -245,7 +249,8 @@ async def receive(
         organisatie_id=schuldeiser.id,
         doorverwijzing_id=doorverwijzing.id,
         actie="ontvangen",
-        grondslag="warme doorverwijzing met toestemming van de inwoner",
+        activiteit=Verwerkingsactiviteit.DOORVERWIJZEN,
+        now=now,
     )
     metrics.referral_received(schuldeiser.kanaal)
     return Accepted(doorverwijzing, replayed=False)

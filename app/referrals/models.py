@@ -7,10 +7,13 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
+from app.privacy.columns import EncryptedJSON, EncryptedText
 
 
 class Doorverwijzing(Base):
-    """A stored referral. `bericht` holds the personal data; everything else is safe to count."""
+    """A stored referral. `bericht` and `actueel_adres` hold the personal data, encrypted at rest,
+    and are erased (None) once the retention period after closing has passed (`gewist_op`);
+    everything else is safe to count and stays."""
 
     __tablename__ = "doorverwijzingen"
     __table_args__ = (
@@ -25,6 +28,7 @@ class Doorverwijzing(Base):
             postgresql_where=text("is_open"),
         ),
         Index("ix_doorverwijzingen_uitvoerder_ontvangen", "uitvoerder_id", "ontvangen_op"),
+        Index("ix_doorverwijzingen_afgesloten_op", "afgesloten_op"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -41,14 +45,26 @@ class Doorverwijzing(Base):
     contact_uiterlijk: Mapped[date] = mapped_column(Date)
     crisissignaal: Mapped[bool] = mapped_column(Boolean)
     routering: Mapped[dict[str, Any]] = mapped_column(JSON)
-    bericht: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the Doorverwijzing as received (JSON form); None once erased
+    bericht: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("doorverwijzingen.bericht"), nullable=False
+    )
     ontvangstbevestiging: Mapped[dict[str, Any]] = mapped_column(JSON)
     # the Schuldenknooppunt conversation the referral arrived in (answers go back in it)
     conversatie_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # the address reported by an uitvoerder when the resident had moved (re-routing)
-    actueel_adres: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actueel_adres: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON("doorverwijzingen.actueel_adres")
+    )
+    # what the figures keep of the message once it is erased (app/privacy/anonymous.py)
+    soort_vaste_last: Mapped[str | None] = mapped_column(String(40))
+    bedrag_klasse: Mapped[str | None] = mapped_column(String(12))
 
     status_sinds: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the moment it closed or was withdrawn; the retention period runs from here
+    afgesloten_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the moment its personal data was erased
+    gewist_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
     laatste_volgnummer: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # milestones (Amsterdam dates) that the pilot's evaluation measures in working days
     eerste_contactpoging_op: Mapped[date | None] = mapped_column(Date)
@@ -82,7 +98,8 @@ class Gebeurtenis(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisaties.id"))
     status_van: Mapped[str | None] = mapped_column(String(30))
     status_naar: Mapped[str | None] = mapped_column(String(30))
-    gegevens: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # details, notes included: encrypted at rest, reduced to the anonymous ones once erased
+    gegevens: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("gebeurtenissen.gegevens"), default=dict)
 
 
 class VerzoekStatus(StrEnum):
@@ -101,7 +118,7 @@ class Verlengingsverzoek(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("doorverwijzingen.id"), index=True)
     gevraagd_tot: Mapped[date] = mapped_column(Date)
-    motivering: Mapped[str | None] = mapped_column(String(1000))
+    motivering: Mapped[str | None] = mapped_column(EncryptedText("verlengingsverzoeken.motivering"))
     gevraagd_op: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20))  # a VerzoekStatus
     nieuwe_einddatum: Mapped[date | None] = mapped_column(Date)
@@ -138,13 +155,21 @@ class Afwijzing(Base):
 
 
 class Verwerking(Base):
-    """Processing log (Logboek Dataverwerkingen): who read or changed personal data, when, why."""
+    """Processing log (in the spirit of the Logboek Dataverwerkingen): who read, changed, passed
+    on or erased a referral's personal data, when, and why. It holds ids and names of actions and
+    activities only, never personal data itself."""
 
     __tablename__ = "verwerkingen"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)  # operation id
     tijdstip: Mapped[datetime] = mapped_column(UTCDateTime)
-    organisatie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisaties.id"))
+    # who: the organisation; None when the service itself acted (erasure after the retention period)
+    organisatie_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisaties.id"))
+    # the data subject link: one referral is about one resident
     doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    actie: Mapped[str] = mapped_column(String(40))
+    actie: Mapped[str] = mapped_column(String(40))  # the operation (lezen, status melden, wissen, …)
+    # why: the processing activity in the register (app/privacy/register.py) and its legal ground
+    verwerkingsactiviteit: Mapped[str] = mapped_column(String(60), default="", server_default="")
     grondslag: Mapped[str] = mapped_column(String(200))
+    # the request id (trace) of the work it was part of, as in the service's log lines
+    trace_id: Mapped[str | None] = mapped_column(String(128))

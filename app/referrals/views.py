@@ -98,6 +98,7 @@ async def doorverwijzing_view(
         betalingsherstel_op=doorverwijzing.betalingsherstel_op,
         bericht=doorverwijzing.bericht,
         actueel_adres=doorverwijzing.actueel_adres if sight.current_assignment else None,
+        gewist_op=doorverwijzing.gewist_op,
     )
 
 

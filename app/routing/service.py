@@ -38,10 +38,13 @@ class Routering:
         return self.aandeel < 1.0
 
     def as_record(self) -> dict[str, object]:
+        """What a stored referral keeps of its routing, in the clear. The key is kept as its PC4:
+        a PC6 or house-number key would be the address itself, which is stored encrypted and from
+        which `methode` recovers the key."""
         record: dict[str, object] = {
             "gemeentenaam": self.gemeentenaam,
             "methode": self.methode.value,
-            "sleutel": self.sleutel,
+            "sleutel": self.sleutel[:4],
             "meerderheid": self.meerderheid,
             "tabelversie": self.tabelversie,
             "peildatum": self.peildatum.isoformat(),

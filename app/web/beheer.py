@@ -160,9 +160,10 @@ async def create_key(
 
 @router.post("/beheer/api-sleutels/{sleutel_id}/intrekken")
 async def revoke_key(session: SessionDep, aanmelding: BeheerFormulier, sleutel_id: uuid.UUID) -> Response:
-    revoked = await organisations.revoke_key(
-        session, organisatie_id=organisatie_of(aanmelding).id, sleutel_id=sleutel_id, now=datetime.now(UTC)
+    found = await organisations.own_key(
+        session, organisatie_id=organisatie_of(aanmelding).id, sleutel_id=sleutel_id
     )
-    if revoked is None:
+    if found is None:
         raise NotFound("no API key with this id for this organisation")
+    organisations.revoke_key(found, now=datetime.now(UTC))
     return RedirectResponse("/beheer/api-sleutels?melding=ingetrokken", status_code=303)

@@ -29,7 +29,6 @@ from app.web.templating import render
 router = APIRouter(include_in_schema=False)
 Medewerker = Annotated[Aanmelding, Depends(require(organisatie_rol=OrganisatieRol.SCHULDEISER))]
 Formulier = Annotated[Aanmelding, Depends(require(organisatie_rol=OrganisatieRol.SCHULDEISER, csrf=True))]
-GRONDSLAG = "inzage eigen doorverwijzing in het portaal"
 
 
 def _organisatie(aanmelding: Aanmelding) -> Organisatie:
@@ -224,7 +223,7 @@ async def _send(
 
 
 def _same_but_for_time(message: dict[str, Any], earlier: Doorverwijzing) -> bool:
-    sent_at = earlier.bericht.get("verzondenOp")
+    sent_at = earlier.bericht.get("verzondenOp") if earlier.bericht else None  # None once erased
     return bool(sent_at) and content_hash({**message, "verzondenOp": sent_at}) == earlier.inhoud_hash
 
 
@@ -238,7 +237,7 @@ async def sent_referral(
 ) -> Response:
     organisatie = _organisatie(aanmelding)
     doorverwijzing = await access.get_visible(
-        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id, grondslag=GRONDSLAG
+        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id
     )
     return render(
         request,

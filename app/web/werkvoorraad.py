@@ -20,7 +20,6 @@ from app.web.templating import STATUS_LABELS, render
 
 router = APIRouter(include_in_schema=False)
 Uitvoerder = Annotated[Aanmelding, Depends(require(organisatie_rol=OrganisatieRol.UITVOERDER))]
-GRONDSLAG = "uitvoering schuldhulpverlening, inzage in het portaal"
 
 
 def _organisatie(aanmelding: Aanmelding) -> Organisatie:
@@ -119,7 +118,7 @@ async def referral_page(
 ) -> Response:
     organisatie = _organisatie(aanmelding)
     doorverwijzing = await access.get_visible(
-        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id, grondslag=GRONDSLAG
+        session, organisatie=organisatie, doorverwijzing_id=doorverwijzing_id
     )
     view = await views.doorverwijzing_view(session, organisatie, doorverwijzing)
     return render(

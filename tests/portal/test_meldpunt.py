@@ -250,6 +250,7 @@ async def test_a_bsn_is_asked_only_of_creditors_with_a_legal_basis_and_checked(
             select(Doorverwijzing).where(Doorverwijzing.schuldeiser_id == zorg.id)
         )
     assert referral is not None
+    assert referral.bericht is not None
     assert referral.bericht["inwoner"]["burgerservicenummer"] == "111222333"
     insurer_form = await form_post(insurer, "zoek", ADRES)
     assert '<option value="Zorgverzekering" selected>' in insurer_form.text  # the creditor's own kind
@@ -330,7 +331,7 @@ async def test_reading_a_referral_in_the_portal_is_logged_and_other_creditors_se
                 )
             )
         )
-    assert [(r.organisatie_id, r.grondslag) for r in reads] == [
-        (parties.water.id, "inzage eigen doorverwijzing in het portaal")
+    assert [(r.organisatie_id, r.verwerkingsactiviteit) for r in reads] == [
+        (parties.water.id, "warme-doorverwijzing")
     ]
     assert all(r.tijdstip <= datetime.now(UTC) for r in reads)

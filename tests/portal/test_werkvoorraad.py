@@ -175,6 +175,7 @@ async def test_the_referral_page_shows_what_the_uitvoerder_may_see_and_logs_the_
     async with sessionmaker() as session:
         referral = await session.get(Doorverwijzing, referral_id)
         assert referral is not None
+        assert referral.bericht is not None
         bericht = referral.bericht
 
     page = await caseworker.get(f"/werkvoorraad/doorverwijzingen/{referral_id}")

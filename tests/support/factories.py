@@ -17,7 +17,7 @@ from app.referrals import inbound, intake
 from app.referrals.lifecycle import Status
 from app.routing.service import RoutingCache
 from tests.conftest import Party
-from tests.support.lifecycle import status_message
+from tests.support.lifecycle import message, status_message
 from tests.support.messages import referral
 
 ROUTING = RoutingCache(0)
@@ -28,10 +28,16 @@ def _parsed(kind: MessageKind, data: dict[str, Any]) -> Message:
 
 
 async def received(
-    sessionmaker: async_sessionmaker[AsyncSession], creditor: Party, *, on: datetime, **changes: Any
+    sessionmaker: async_sessionmaker[AsyncSession],
+    creditor: Party,
+    *,
+    on: datetime,
+    sent: dict[str, Any] | None = None,
+    **changes: Any,
 ) -> str:
-    """A referral taken in by the intake as if it arrived at `on`; returns its path."""
-    message = _parsed(MessageKind.DOORVERWIJZING, referral(**changes))
+    """A referral (`sent`, or the minimal one with `changes`) taken in by the intake as if it
+    arrived at `on`; returns its path."""
+    message = _parsed(MessageKind.DOORVERWIJZING, sent or referral(**changes))
     async with sessionmaker() as session, session.begin():
         schuldeiser = await session.get(Organisatie, creditor.id)
         assert schuldeiser is not None
@@ -46,6 +52,14 @@ async def received(
     return f"/v1/doorverwijzingen/{outcome.doorverwijzing.id}"
 
 
+async def withdrawn(
+    sessionmaker: async_sessionmaker[AsyncSession], creditor: Party, path: str, *, on: datetime, **fields: Any
+) -> None:
+    """The creditor withdraws the referral at `on` (reden betaald unless given)."""
+    intrekking = message(**({"reden": "betaald"} | fields))
+    await _apply(sessionmaker, creditor, path, MessageKind.INTREKKING, intrekking, on=on)
+
+
 async def reported(
     sessionmaker: async_sessionmaker[AsyncSession],
     uitvoerder: Party,
@@ -56,16 +70,28 @@ async def reported(
     **fields: Any,
 ) -> None:
     """The uitvoerder reports `status` at `on`, through the one inbound contract."""
-    message = _parsed(MessageKind.STATUSMELDING, status_message(status, **fields))
+    statusmelding = status_message(status, **fields)
+    await _apply(sessionmaker, uitvoerder, path, MessageKind.STATUSMELDING, statusmelding, on=on)
+
+
+async def _apply(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    party: Party,
+    path: str,
+    kind: MessageKind,
+    data: dict[str, Any],
+    *,
+    on: datetime,
+) -> None:
     async with sessionmaker() as session, session.begin():
-        organisatie = await session.get(Organisatie, uitvoerder.id)
+        organisatie = await session.get(Organisatie, party.id)
         assert organisatie is not None
         await inbound.apply(
             session,
             organisatie=organisatie,
             doorverwijzing=uuid.UUID(path.rsplit("/", 1)[-1]),
-            kind=MessageKind.STATUSMELDING,
-            message=message,
+            kind=kind,
+            message=_parsed(kind, data),
             routing=ROUTING,
             now=on,
         )
