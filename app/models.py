@@ -7,8 +7,10 @@ from app.organisations.models import ApiSleutel, Dekking, Organisatie
 from app.outbox import Uitgaand
 from app.referrals.models import (
     Afwijzing,
+    Betalingsherstelmelding,
     Doorverwijzing,
     Gebeurtenis,
+    IngrijpendeMaatregel,
     OntvangenBericht,
     Verlengingsverzoek,
     Verwerking,
@@ -20,6 +22,7 @@ __all__ = [
     "Afwijzing",
     "ApiSleutel",
     "Base",
+    "Betalingsherstelmelding",
     "Bezorging",
     "Bezorgpoging",
     "Dekking",
@@ -27,6 +30,7 @@ __all__ = [
     "Gebeurtenis",
     "Gemeente",
     "Herindeling",
+    "IngrijpendeMaatregel",
     "OntvangenBericht",
     "Organisatie",
     "Routeringsregel",

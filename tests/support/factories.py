@@ -17,7 +17,7 @@ from app.referrals import inbound, intake
 from app.referrals.lifecycle import Status
 from app.routing.service import RoutingCache
 from tests.conftest import Party
-from tests.support.lifecycle import status_message
+from tests.support.lifecycle import message, status_message
 from tests.support.messages import referral
 
 ROUTING = RoutingCache(0)
@@ -46,6 +46,34 @@ async def received(
     return f"/v1/doorverwijzingen/{outcome.doorverwijzing.id}"
 
 
+async def applied(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    party: Party,
+    path: str,
+    kind: MessageKind,
+    data: dict[str, Any],
+    *,
+    on: datetime,
+    target_id: uuid.UUID | None = None,
+) -> None:
+    """`party` sends a message about the referral (or about `target_id`, an extension request of
+    it) at `on`, through the one inbound contract."""
+    message = _parsed(kind, data)
+    async with sessionmaker() as session, session.begin():
+        organisatie = await session.get(Organisatie, party.id)
+        assert organisatie is not None
+        await inbound.apply(
+            session,
+            organisatie=organisatie,
+            doorverwijzing=uuid.UUID(path.rsplit("/", 1)[-1]),
+            kind=kind,
+            message=message,
+            routing=ROUTING,
+            now=on,
+            target_id=target_id,
+        )
+
+
 async def reported(
     sessionmaker: async_sessionmaker[AsyncSession],
     uitvoerder: Party,
@@ -55,17 +83,14 @@ async def reported(
     on: datetime,
     **fields: Any,
 ) -> None:
-    """The uitvoerder reports `status` at `on`, through the one inbound contract."""
-    message = _parsed(MessageKind.STATUSMELDING, status_message(status, **fields))
-    async with sessionmaker() as session, session.begin():
-        organisatie = await session.get(Organisatie, uitvoerder.id)
-        assert organisatie is not None
-        await inbound.apply(
-            session,
-            organisatie=organisatie,
-            doorverwijzing=uuid.UUID(path.rsplit("/", 1)[-1]),
-            kind=MessageKind.STATUSMELDING,
-            message=message,
-            routing=ROUTING,
-            now=on,
-        )
+    """The uitvoerder reports `status` at `on`."""
+    await applied(
+        sessionmaker, uitvoerder, path, MessageKind.STATUSMELDING, status_message(status, **fields), on=on
+    )
+
+
+async def withdrawn(
+    sessionmaker: async_sessionmaker[AsyncSession], creditor: Party, path: str, *, on: datetime
+) -> None:
+    """The creditor withdraws the referral at `on` (reden betaald)."""
+    await applied(sessionmaker, creditor, path, MessageKind.INTREKKING, message(reden="betaald"), on=on)
