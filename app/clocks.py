@@ -1,4 +1,5 @@
 """The pilot's clocks (pure): collection hold, the 3-working-day contact deadline, working days.
+Whether the contact promise was kept is `referrals/contact_promise.py`.
 
 Working days follow the Algemene termijnenwet: not Saturday or Sunday, and not Nieuwjaarsdag,
 Goede Vrijdag, 2e Paasdag, Koningsdag, 5 mei, Hemelvaartsdag, 2e Pinksterdag, 1e/2e Kerstdag.
@@ -153,13 +154,9 @@ def vandaag(now: datetime | None = None) -> date:
     return ontvangstdag(now or datetime.now(UTC))
 
 
-def contact_termijn_gehaald(
-    *, eerste_contactpoging: date | None, uiterlijk: date, today: date
-) -> bool | None:
-    """Whether the contact promise was kept: the first attempt on or before the deadline; False
-    once the deadline passed without one; None while it can still be kept."""
-    if eerste_contactpoging is not None:
-        return eerste_contactpoging <= uiterlijk
-    if today > uiterlijk:
+def incassostop_loopt(day: date, *, ontvangen: date, tot: date, ingetrokken_op: date | None) -> bool:
+    """Whether the collection hold covers `day`: from the day of receipt through its last day
+    (including an agreed extension), unless the creditor withdrew the referral on or before it."""
+    if ingetrokken_op is not None and ingetrokken_op <= day:
         return False
-    return None
+    return ontvangen <= day <= tot

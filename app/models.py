@@ -8,8 +8,10 @@ from app.organisations.models import ApiSleutel, Dekking, Organisatie
 from app.outbox import Uitgaand
 from app.referrals.models import (
     Afwijzing,
+    Betalingsherstelmelding,
     Doorverwijzing,
     Gebeurtenis,
+    IngrijpendeMaatregel,
     OntvangenBericht,
     Verlengingsverzoek,
     Verwerking,
@@ -21,6 +23,7 @@ __all__ = [
     "Afwijzing",
     "ApiSleutel",
     "Base",
+    "Betalingsherstelmelding",
     "Bezorging",
     "Bezorgpoging",
     "Dekking",
@@ -29,6 +32,7 @@ __all__ = [
     "Gebruiker",
     "Gemeente",
     "Herindeling",
+    "IngrijpendeMaatregel",
     "Inlogpoging",
     "Lidmaatschap",
     "OntvangenBericht",

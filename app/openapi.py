@@ -12,8 +12,15 @@ from app import API_VERSION
 from app.config import get_settings
 from app.http import BODY_COMPONENTS
 
+
+def message_kind(name: str) -> str:
+    """The specification's name of a message (its file, examples folder and XML root): the
+    component name in lowerCamelCase (IngrijpendeMaatregel: ingrijpendeMaatregel)."""
+    return name[0].lower() + name[1:]
+
+
 MESSAGE_SCHEMAS = {
-    name: f"{name.lower()}.v1.json"
+    name: f"{message_kind(name)}.v1.json"
     for name in (
         "Doorverwijzing",
         "Ontvangstbevestiging",
@@ -24,6 +31,7 @@ MESSAGE_SCHEMAS = {
         "Verlengingsverzoek",
         "Verlengingsantwoord",
         "Terugmelding",
+        "IngrijpendeMaatregel",
     )
 }
 PROBLEM_DESCRIPTIONS = {
@@ -165,7 +173,7 @@ def request_examples(schemas_dir: Path, body: str) -> dict[str, dict[str, Any]]:
     "Try it out" starts from a message the service accepts. (XML examples are in schemas/examples;
     the document describes the XML form by the same JSON schema, which a string cannot match.)"""
     if body in MESSAGE_SCHEMAS:
-        kind = body.lower()
+        kind = message_kind(body)
         manifest = json.loads((schemas_dir / "examples" / "manifest.json").read_text("utf-8"))
         files = [name for name in manifest[kind]["valid"] if name.endswith(".json")]
         return {

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     HERINGEDEELD = "heringedeeld"
     INGETROKKEN = "ingetrokken"
     BETALINGSHERSTEL = "betalingsherstel"
+    INGRIJPENDE_MAATREGEL = "ingrijpende-maatregel"
     VERLENGING_GEVRAAGD = "verlenging-gevraagd"
     VERLENGING_BEANTWOORD = "verlenging-beantwoord"
     CONTACTTERMIJN_VERSTREKEN = "contacttermijn-verstreken"

@@ -2,12 +2,19 @@
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic.alias_generators import to_camel
 
+from app.referrals.contact_promise import ContactTermijn
 from app.routing.service import Routering
+
+
+class KlokkenVanafReden(StrEnum):
+    ONTVANGST = "ontvangst"
+    HERROUTERING = "herroutering"
 
 
 class ApiModel(BaseModel):
@@ -63,17 +70,50 @@ class Ontvangstbevestiging(ApiModel):
 
 
 class Klokken(ApiModel):
-    """The pilot's promises for this referral, in working days from the day of receipt."""
+    """The pilot's promises for this referral, in working days from the moment the clocks started:
+    the receipt, or the last re-routing."""
 
-    contact_termijn_gehaald: bool | None = Field(
-        description="First contact attempt on or before contactUiterlijk; false once that passed "
-        "without one; null while it can still be kept"
+    contact_termijn: ContactTermijn = Field(
+        description="gehaald: the first contact attempt that is contact with the resident (not "
+        "Administratief or Onbekend), or the report that the person was reached, was on or before "
+        "contactUiterlijk; niet_gehaald: it was later, or the deadline passed (or the referral closed) "
+        "without one; niet_van_toepassing: withdrawn, or closed for a reason that owes no contact "
+        "(already known, died, moved, wrong or repeated signal), on or before the deadline and before "
+        "any attempt; open: it can still be kept"
     )
     # for the uitvoerder only
+    klokken_vanaf: datetime | None = Field(
+        default=None, description="The moment contactUiterlijk and the working days count from"
+    )
+    klokken_vanaf_reden: KlokkenVanafReden | None = Field(
+        default=None,
+        description="ontvangst: the receipt; herroutering: the last re-routing to this uitvoerder",
+    )
+    werkdagen_tot_opgepakt: int | None = None
     werkdagen_tot_eerste_contactpoging: int | None = None
     werkdagen_tot_contact: int | None = None
     werkdagen_tot_hulp_aangeboden: int | None = None
     werkdagen_tot_hulp_geaccepteerd: int | None = None
+
+
+class BetalingsherstelRegel(ApiModel):
+    """One Betalingsherstel report of the creditor."""
+
+    soort: str = Field(description="betalingen-hervat, achterstand-ingelopen or betalingen-niet-hervat")
+    datum: date
+    gemeld_op: datetime
+
+
+class MaatregelRegel(ApiModel):
+    """One drastic collection measure the creditor reported."""
+
+    maatregel: str = Field(
+        description="afsluiting, beperking, ontruiming-aangekondigd, ontruiming-uitgevoerd, "
+        "overdracht-deurwaarder or overdracht-incassobureau"
+    )
+    datum: date
+    gemeld_op: datetime
+    tijdens_incassostop: bool = Field(description="Taken while the collection hold ran: a breach of the hold")
 
 
 class DoorverwijzingView(ApiModel):
@@ -95,7 +135,15 @@ class DoorverwijzingView(ApiModel):
     crisissignaal: bool
     routering: RouteringUitleg
     klokken: Klokken
-    betalingsherstel_op: date | None = None
+    betalingsherstel_op: date | None = Field(
+        default=None, description="The first day the creditor reported payments resumed or arrears cleared"
+    )
+    betalingsherstel: list[BetalingsherstelRegel] = Field(
+        default_factory=list, description="Every Betalingsherstel report, oldest first"
+    )
+    ingrijpende_maatregelen: list[MaatregelRegel] = Field(
+        default_factory=list, description="Every drastic collection measure reported, oldest first"
+    )
     bericht: dict[str, Any] | None = Field(
         description="The Doorverwijzing message as received (JSON form); null once erased (gewistOp)"
     )

@@ -146,7 +146,7 @@ async def test_the_terugmelding_is_valid_json_of_the_specification(
     validator = Draft202012Validator(TERUGMELDING_SCHEMA, format_checker=FormatChecker())
     assert [error.message for error in validator.iter_errors(body)] == []
     assert body["status"] == "contact_gelegd"
-    assert body["contactTermijnGehaald"] is True
+    assert body["contactTermijn"] == "gehaald"
     assert body["doorverwijzingId"] == path.rsplit("/", 1)[-1]
 
 

@@ -1,12 +1,28 @@
 """The lifecycle of a referral as a table (DESIGN §5) and what a creditor may learn of it (§7). Pure."""
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 
+from app.config import PROJECT_ROOT
 from app.outbox import EventType
-from app.referrals.lifecycle import CLOSED, TRANSITIONS, Status, allowed_next, can_move, is_open
+from app.referrals.lifecycle import (
+    CLOSED,
+    NA_CONTACT,
+    TRANSITIONS,
+    VOOR_CONTACT,
+    Eindresultaat,
+    Reden,
+    Status,
+    allowed_eindresultaten,
+    allowed_next,
+    allowed_redenen,
+    can_move,
+    fits,
+    is_open,
+)
 from app.referrals.models import Doorverwijzing
 from app.referrals.projection import (
     PARTNER_STATUS,
@@ -18,14 +34,16 @@ from app.referrals.projection import (
 from app.referrals.views import terugmelding
 
 S = Status
+E = Eindresultaat
 OPEN = [status for status in Status if status not in CLOSED]
-SIDE_EXITS = (S.NIET_OPGEPAKT, S.NIET_BEREIKT, S.INGETROKKEN)
+SIDE_EXITS = (S.NIET_OPGEPAKT, S.INGETROKKEN)
 ALLOWED = [(source, target) for source, targets in TRANSITIONS.items() for target in sorted(targets)]
 FORBIDDEN = [
     (S.CONTACT_GELEGD, S.OPGEPAKT),
     (S.HULP_AANGEBODEN, S.CONTACT_GELEGD),
     (S.HULP_GEACCEPTEERD, S.HULP_GEWEIGERD),
-    (S.HULP_GEWEIGERD, S.HULP_GEACCEPTEERD),
+    (S.HULP_GEWEIGERD, S.HULP_AANGEBODEN),
+    *[(reached, S.NIET_BEREIKT) for reached in sorted(NA_CONTACT)],
     (S.HULP_GEACCEPTEERD, S.HULP_AANGEBODEN),
     (S.OPGEPAKT, S.AFGELEVERD),
     (S.AFGELEVERD, S.ONTVANGEN),
@@ -63,9 +81,28 @@ def test_every_status_has_a_row_in_the_table() -> None:
 
 
 @pytest.mark.parametrize("status", OPEN)
-def test_the_side_exits_are_open_from_every_open_state(status: Status) -> None:
+def test_niet_opgepakt_and_ingetrokken_are_open_from_every_open_state(status: Status) -> None:
     assert is_open(status)
     assert all(can_move(status, exit_) for exit_ in SIDE_EXITS)
+
+
+@pytest.mark.parametrize("status", sorted(VOOR_CONTACT))
+def test_niet_bereikt_is_open_to_someone_never_reached(status: Status) -> None:
+    assert can_move(status, S.NIET_BEREIKT)
+
+
+@pytest.mark.parametrize("status", sorted(NA_CONTACT))
+def test_someone_already_reached_is_never_niet_bereikt(status: Status) -> None:
+    assert not can_move(status, S.NIET_BEREIKT)
+
+
+def test_someone_who_refused_help_may_still_accept_it() -> None:
+    assert can_move(S.HULP_GEWEIGERD, S.HULP_GEACCEPTEERD)
+
+
+def test_the_open_states_are_those_before_and_those_after_contact() -> None:
+    assert set(OPEN) == VOOR_CONTACT | NA_CONTACT
+    assert not VOOR_CONTACT & NA_CONTACT
 
 
 @pytest.mark.parametrize("status", OPEN)
@@ -82,6 +119,88 @@ def test_steps_may_be_skipped_forward() -> None:
 @pytest.mark.parametrize("status", list(Status))
 def test_no_state_moves_to_itself(status: Status) -> None:
     assert not can_move(status, status)
+
+
+# --- outcomes that fit the path -----------------------------------------------------------
+
+NIET_OPGEPAKT_RESULTATEN = [E.ANDERE_REDEN, E.HERHAALDE_MELDING, E.ONTERECHT_SIGNAAL, E.AL_BEKEND]
+HULP_RESULTATEN = [E.BUDGETADVIES, E.VERVOLGHULP, E.VERVOLGHULP_FINANCIEEL, E.VERVOLGHULP_NIET_FINANCIEEL]
+
+
+def _spec_enum(message: str, definition: str) -> set[str]:
+    schema = json.loads((PROJECT_ROOT / "schemas" / "json" / f"{message}.v1.json").read_text("utf-8"))
+    return set(schema["$defs"][definition]["enum"])
+
+
+def test_the_end_results_are_the_ddas_vocabulary_of_the_specification() -> None:
+    assert {e.value for e in Eindresultaat} == _spec_enum("statusmelding", "EnumEindresultaat")
+
+
+def test_the_reasons_are_the_ddas_vocabulary_of_the_specification() -> None:
+    assert {r.value for r in Reden} == _spec_enum("statusmelding", "RedenNietOpgepakt")
+
+
+@pytest.mark.parametrize("status", OPEN)
+def test_every_open_state_can_be_closed_with_some_end_result(status: Status) -> None:
+    assert allowed_eindresultaten(status)
+
+
+def test_every_end_result_fits_somewhere_on_the_path() -> None:
+    assert set().union(*(allowed_eindresultaten(status) for status in OPEN)) == set(Eindresultaat)
+
+
+@pytest.mark.parametrize("status", sorted(CLOSED))
+def test_a_closed_referral_takes_no_end_result_or_reason(status: Status) -> None:
+    assert allowed_eindresultaten(status) == frozenset()
+    assert allowed_redenen(status) == frozenset()
+
+
+@pytest.mark.parametrize("status", sorted(NA_CONTACT))
+@pytest.mark.parametrize("resultaat", [*NIET_OPGEPAKT_RESULTATEN, E.GEEN_CONTACT, E.ZONDER_TUSSENKOMST])
+def test_after_contact_no_referral_ends_as_not_taken_up_or_never_reached(
+    status: Status, resultaat: Eindresultaat
+) -> None:
+    assert not fits(status, S.AFGESLOTEN, eindresultaat=resultaat)
+
+
+@pytest.mark.parametrize("status", sorted(VOOR_CONTACT))
+@pytest.mark.parametrize("resultaat", [*HULP_RESULTATEN, E.GEEN_REACTIE, E.REGELT_HET_ZELF])
+def test_before_contact_no_referral_ends_with_help_advice_or_what_the_person_said(
+    status: Status, resultaat: Eindresultaat
+) -> None:
+    assert not fits(status, S.AFGESLOTEN, eindresultaat=resultaat)
+
+
+def test_someone_who_stops_responding_after_accepting_ends_as_no_response_after_contact() -> None:
+    assert fits(S.HULP_GEACCEPTEERD, S.AFGESLOTEN, eindresultaat=E.GEEN_REACTIE)
+    assert not can_move(S.HULP_GEACCEPTEERD, S.NIET_BEREIKT)
+
+
+@pytest.mark.parametrize(
+    "resultaat", [E.VERVOLGHULP, E.VERVOLGHULP_FINANCIEEL, E.VERVOLGHULP_NIET_FINANCIEEL]
+)
+def test_follow_up_help_after_a_refusal_needs_accepting_first(resultaat: Eindresultaat) -> None:
+    assert not fits(S.HULP_GEWEIGERD, S.AFGESLOTEN, eindresultaat=resultaat)
+    assert fits(S.HULP_GEACCEPTEERD, S.AFGESLOTEN, eindresultaat=resultaat)
+
+
+@pytest.mark.parametrize("status", OPEN)
+@pytest.mark.parametrize("resultaat", [E.OVERLEDEN, E.GEEN_INWONER])
+def test_death_or_a_move_can_end_a_referral_anywhere_on_the_path(
+    status: Status, resultaat: Eindresultaat
+) -> None:
+    assert fits(status, S.AFGESLOTEN, eindresultaat=resultaat)
+
+
+@pytest.mark.parametrize("status", sorted(VOOR_CONTACT))
+def test_before_contact_every_reason_for_niet_opgepakt_fits(status: Status) -> None:
+    assert allowed_redenen(status) == frozenset(Reden)
+
+
+@pytest.mark.parametrize("status", sorted(NA_CONTACT))
+def test_after_contact_only_a_move_marks_a_referral_niet_opgepakt(status: Status) -> None:
+    assert allowed_redenen(status) == frozenset({Reden.GEEN_INWONER})
+    assert not fits(status, S.NIET_OPGEPAKT, reden=Reden.ANDERE_REDEN)
 
 
 # --- what the creditor sees ---------------------------------------------------------------

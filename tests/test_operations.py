@@ -27,7 +27,7 @@ from app.main import create_app
 from app.messages.specs import MessageKind
 from app.messages.validation import read_message
 from app.models import Organisatie, Uitgaand
-from app.openapi import MESSAGE_SCHEMAS
+from app.openapi import MESSAGE_SCHEMAS, message_kind
 from app.ops import heartbeat
 from app.ops.health import readiness
 from app.ops.startup import unconfigured_channels
@@ -335,7 +335,7 @@ async def test_every_request_body_offers_valid_examples_first(client: httpx.Asyn
                 value = shared[reference["$ref"].rsplit("/", 1)[-1]]["value"]
                 if body in MESSAGE_SCHEMAS:
                     read_message(
-                        MessageKind(body.lower()),
+                        MessageKind(message_kind(body)),
                         json.dumps(value).encode(),
                         "application/json",
                         max_depth=32,

@@ -64,12 +64,12 @@ def update(**fields: Any) -> dict[str, Any]:
     return {"updateId": UPDATE_ID, "signaalId": str(uuid.uuid4()), "tijdstip": SENT, **fields}
 
 
-def attempt(succesvol: bool, datum: str = "2026-11-18", **extra: Any) -> dict[str, Any]:
-    return {"soort": "Telefoon", "succesvol": succesvol, "datum": datum, **extra}
+def attempt(bereikt: bool, datum: str = "2026-11-18", **extra: Any) -> dict[str, Any]:
+    return {"soort": "Telefoon", "bereikt": bereikt, "datum": datum, **extra}
 
 
-def meldingen(**fields: Any) -> list[dict[str, Any]]:
-    return mapping.statusmeldingen(update(**fields), verzonden_op=SENT)
+def meldingen(*, contact_gelegd: bool = False, **fields: Any) -> list[dict[str, Any]]:
+    return mapping.statusmeldingen(update(**fields), verzonden_op=SENT, contact_gelegd=contact_gelegd)
 
 
 def content(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -146,8 +146,18 @@ def test_optional_fields_absent_from_the_referral_are_absent_from_the_signal() -
 # --- Statusupdate -> Statusmeldingen ---------------------------------------------------------
 
 
-def test_opgepakt_becomes_opgepakt() -> None:
-    assert content(meldingen(status="Opgepakt", datumOpgepakt="2026-11-18")) == [{"status": "opgepakt"}]
+def test_opgepakt_becomes_opgepakt_on_the_day_vroegsignalering_gives() -> None:
+    assert content(meldingen(status="Opgepakt", datumOpgepakt="2026-11-18")) == [
+        {"status": "opgepakt", "datumOpgepakt": "2026-11-18"}
+    ]
+
+
+def test_opgepakt_without_a_day_becomes_opgepakt_on_the_day_of_the_report() -> None:
+    assert content(meldingen(status="Opgepakt")) == [{"status": "opgepakt"}]
+
+
+def test_a_pick_up_day_without_status_opgepakt_is_not_passed_on() -> None:
+    assert meldingen(datumOpgepakt="2026-11-18") == []
 
 
 def test_nog_niet_opgepakt_becomes_nothing() -> None:
@@ -159,7 +169,7 @@ def test_every_other_signal_status_becomes_niet_opgepakt_with_that_reden(reden: 
     assert content(meldingen(status=reden)) == [{"status": "niet_opgepakt", "reden": reden}]
 
 
-def test_contact_attempts_become_attempts_with_succesvol_as_bereikt() -> None:
+def test_contact_attempts_keep_their_ddas_names() -> None:
     produced = meldingen(
         contactpogingen=[attempt(False, "2026-11-17", dagdeel="Middag"), attempt(True, "2026-11-18")]
     )
@@ -183,10 +193,31 @@ def test_opgepakt_comes_before_the_attempts_of_the_same_update() -> None:
     assert [m.get("status", "contactpoging") for m in produced] == ["opgepakt", "contactpoging"]
 
 
-def test_definitively_no_contact_becomes_niet_bereikt() -> None:
+def test_definitively_no_contact_becomes_niet_bereikt_for_someone_never_reached() -> None:
     assert content(meldingen(resultaat="Definitief geen contact kunnen krijgen")) == [
         {"status": "niet_bereikt"}
     ]
+
+
+def test_definitively_no_contact_after_earlier_contact_is_no_response_after_contact() -> None:
+    assert content(meldingen(resultaat="Definitief geen contact kunnen krijgen", contact_gelegd=True)) == [
+        {"status": "afgesloten", "eindresultaat": "Geen reactie na eerder contact"}
+    ]
+
+
+def test_a_reached_attempt_in_the_same_update_counts_as_earlier_contact() -> None:
+    produced = meldingen(contactpogingen=[attempt(True)], resultaat="Definitief geen contact kunnen krijgen")
+
+    assert content(produced)[-1] == {
+        "status": "afgesloten",
+        "eindresultaat": "Geen reactie na eerder contact",
+    }
+
+
+def test_an_attempt_that_did_not_reach_the_person_is_no_earlier_contact() -> None:
+    produced = meldingen(contactpogingen=[attempt(False)], resultaat="Definitief geen contact kunnen krijgen")
+
+    assert content(produced)[-1] == {"status": "niet_bereikt"}
 
 
 def test_any_other_result_closes_the_referral_with_that_eindresultaat() -> None:
@@ -466,6 +497,8 @@ OUTGOING = [
     (MessageKind.TERUGMELDING, "terugmelding", "valid-contact-gelegd.json"),
     (MessageKind.INTREKKING, "intrekking", "valid-overig-toelichting.json"),
     (MessageKind.BETALINGSHERSTEL, "betalingsherstel", "valid-betalingen-hervat.json"),
+    (MessageKind.BETALINGSHERSTEL, "betalingsherstel", "valid-betalingen-niet-hervat.json"),
+    (MessageKind.INGRIJPENDE_MAATREGEL, "ingrijpendeMaatregel", "valid-ontruiming-aangekondigd.json"),
 ]
 
 

@@ -23,7 +23,7 @@ from app.main import create_app
 from app.messages import xml
 from app.messages.specs import MessageKind, spec
 from app.messages.validation import parse_json
-from app.models import Afwijzing, Doorverwijzing
+from app.models import Afwijzing, Doorverwijzing, IngrijpendeMaatregel
 from app.organisations import service as organisations
 from app.organisations.models import Kanaal, Rol
 from app.peers import hub, soap
@@ -382,7 +382,7 @@ async def test_status_updates_reach_the_creditor_as_statuses_only(world: World) 
     today = clocks.vandaag().isoformat()
 
     contact = await world.push(
-        referral.id, contactpogingen=[{"soort": "Telefoon", "succesvol": True, "datum": today}]
+        referral.id, contactpogingen=[{"soort": "Telefoon", "bereikt": True, "datum": today}]
     )
     await world.deliver()
     closed = await world.push(referral.id, resultaat=RESULTAAT, toelichting=NOTE)
@@ -720,3 +720,82 @@ async def test_several_waiting_referrals_are_taken_in_and_confirmed_in_one_poll(
         stored = await session.scalar(select(func.count()).select_from(Doorverwijzing))
     assert stored == 3
     assert [m.bevestigd for m in await world.mailbox(DEELNEMER)] == [True, True, True]
+
+
+async def test_a_drastic_measure_through_the_hub_is_applied_and_not_answered(world: World) -> None:
+    sent, referral = await delivered_referral(world)
+    before = len(await world.mailbox())
+    maatregel = (EXAMPLES / "ingrijpendeMaatregel" / "valid-afsluiting.xml").read_bytes()
+    root = etree.fromstring(maatregel)
+    root.find(
+        f"{{{spec(MessageKind.INGRIJPENDE_MAATREGEL).namespace}}}datum"
+    ).text = clocks.vandaag().isoformat()
+    answer = await world.hub.post(
+        "/_sim/berichten",
+        json={
+            "afzender": CREDITOR,
+            "ontvanger": DEELNEMER,
+            "berichtsoort": "ingrijpendeMaatregel",
+            "xml": etree.tostring(root).decode(),
+            "conversatieReferentienummer": str(sent.conversatie_id),
+        },
+    )
+    assert answer.status_code == 201
+
+    assert await world.poll() == 1
+    await world.deliver()
+
+    async with world.sessionmaker() as session:
+        [stored] = await session.scalars(
+            select(IngrijpendeMaatregel).where(IngrijpendeMaatregel.doorverwijzing_id == referral.id)
+        )
+    assert (stored.maatregel, stored.tijdens_incassostop) == ("afsluiting", True)
+    assert len(await world.mailbox()) == before
+
+
+# --- DDAS names in the status updates ----------------------------------------------------------
+
+
+async def test_the_pick_up_day_from_vroegsignalering_is_kept_as_the_milestone(world: World) -> None:
+    _, referral = await delivered_referral(world)
+    today = clocks.vandaag().isoformat()
+
+    answer = await world.push(referral.id, status="Opgepakt", datumOpgepakt=today)
+
+    assert answer["body"]["status"] == "opgepakt"
+    assert (await world.referral()).opgepakt_op == clocks.vandaag()
+    timeline = await world.service.get(
+        f"/v1/doorverwijzingen/{referral.id}/tijdlijn",
+        headers={"Authorization": f"Bearer {world.uitvoerder.key}"},
+    )
+    assert timeline.json()["gebeurtenissen"][-1]["gegevens"] == {"datumOpgepakt": today}
+
+
+async def test_a_contact_attempt_under_its_old_name_succesvol_is_refused_naming_the_field(
+    world: World,
+) -> None:
+    _, referral = await delivered_referral(world)
+
+    answer = await world.push(
+        referral.id,
+        contactpogingen=[{"soort": "Telefoon", "succesvol": True, "datum": clocks.vandaag().isoformat()}],
+    )
+
+    assert answer["status"] == 400
+    pointers = [error["pointer"] for error in answer["body"]["errors"]]
+    assert "/contactpogingen/0/succesvol" in pointers
+    assert (await world.referral()).status == "afgeleverd"
+
+
+async def test_losing_someone_already_reached_closes_the_referral_as_no_response_after_contact(
+    world: World,
+) -> None:
+    _, referral = await delivered_referral(world)
+    today = clocks.vandaag().isoformat()
+    await world.push(referral.id, contactpogingen=[{"soort": "Telefoon", "bereikt": True, "datum": today}])
+
+    answer = await world.push(referral.id, resultaat="Definitief geen contact kunnen krijgen")
+
+    assert answer["body"]["status"] == "afgesloten"
+    assert answer["body"]["overgeslagen"] == []
+    assert (await world.referral()).sluitreden == "Geen reactie na eerder contact"

@@ -141,7 +141,7 @@ def _show_due(found: list[Due], months: int) -> None:
     from collections import Counter
 
     for item in found:
-        typer.echo(f"{item.id} {item.status:14} closed {item.afgesloten_op:%Y-%m-%d}")
+        typer.echo(f"{item.id} {item.status:14} closed {item.gesloten_op:%Y-%m-%d}")
     by_status = Counter(item.status for item in found)
     summary = ", ".join(f"{status} {count}" for status, count in sorted(by_status.items()))
     typer.echo(

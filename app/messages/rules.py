@@ -96,6 +96,15 @@ def _status_details(data: dict[str, Any]) -> Iterator[Violation]:
         yield Violation("/contactpoging/datum", "lies in the future", "toekomst")
 
 
+def _datum_opgepakt(data: dict[str, Any]) -> Iterator[Violation]:
+    if "datumOpgepakt" not in data:
+        return
+    if data.get("status") != "opgepakt":
+        yield Violation("/datumOpgepakt", "belongs only with status opgepakt", "datum-opgepakt")
+    elif date.fromisoformat(data["datumOpgepakt"]) > vandaag():
+        yield Violation("/datumOpgepakt", "lies in the future", "toekomst")
+
+
 def _datum_not_in_future(data: dict[str, Any]) -> Iterator[Violation]:
     if date.fromisoformat(data["datum"]) > vandaag():
         yield Violation("/datum", "lies in the future", "toekomst")
@@ -108,7 +117,8 @@ def _einddatum_with_akkoord(data: dict[str, Any]) -> Iterator[Violation]:
 
 RULES: dict[MessageKind, list[Rule]] = {
     MessageKind.DOORVERWIJZING: [_burgerservicenummer, _postcode, _not_in_future, _cents],
-    MessageKind.STATUSMELDING: [_status_details],
+    MessageKind.STATUSMELDING: [_status_details, _datum_opgepakt],
     MessageKind.BETALINGSHERSTEL: [_datum_not_in_future],
+    MessageKind.INGRIJPENDE_MAATREGEL: [_datum_not_in_future],
     MessageKind.VERLENGINGSANTWOORD: [_einddatum_with_akkoord],
 }

@@ -26,6 +26,7 @@ class MessageKind(StrEnum):
     VERLENGINGSVERZOEK = "verlengingsverzoek"
     VERLENGINGSANTWOORD = "verlengingsantwoord"
     TERUGMELDING = "terugmelding"
+    INGRIJPENDE_MAATREGEL = "ingrijpendeMaatregel"
 
 
 @dataclass(frozen=True)

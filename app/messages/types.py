@@ -79,6 +79,7 @@ class Contactpoging(TypedDict):
 
 class Statusmelding(Bericht):
     status: NotRequired[str]
+    datumOpgepakt: NotRequired[str]
     reden: NotRequired[str]
     eindresultaat: NotRequired[str]
     contactpoging: NotRequired[Contactpoging]
@@ -93,6 +94,12 @@ class Intrekking(Bericht):
 
 class Betalingsherstel(Bericht):
     soort: str
+    datum: str
+    toelichting: NotRequired[str]
+
+
+class IngrijpendeMaatregel(Bericht):
+    maatregel: str
     datum: str
     toelichting: NotRequired[str]
 

@@ -25,10 +25,12 @@ router = APIRouter(prefix="/vroegsignalering", tags=["vroegsignalering"])
 
 
 class Contactpoging(ApiModel):
-    soort: str
-    succesvol: bool
+    """A contact attempt in DDAS names (vroegsignaalzaak contactpogingen)."""
+
+    soort: str = Field(description="DDAS EnumContactsoort")
+    bereikt: bool = Field(description="The resident was reached in this attempt")
     datum: date
-    dagdeel: str | None = None
+    dagdeel: str | None = Field(default=None, description="DDAS EnumDagdeel")
 
 
 class Statusupdate(ApiModel):
@@ -38,7 +40,9 @@ class Statusupdate(ApiModel):
     signaal_id: uuid.UUID = Field(description="The signal's ID: the doorverwijzingId")
     tijdstip: AwareDatetime
     status: str | None = Field(default=None, description="DDAS EnumSignaalstatus")
-    datum_opgepakt: date | None = None
+    datum_opgepakt: date | None = Field(
+        default=None, description="With status Opgepakt: the day the referral was picked up"
+    )
     contactpogingen: list[Contactpoging] = Field(default_factory=list)
     resultaat: str | None = Field(default=None, description="DDAS EnumEindresultaat")
     toelichting: str | None = Field(default=None, max_length=4000)
@@ -79,6 +83,7 @@ async def post_statusupdate(
     messages = mapping.statusmeldingen(
         update.model_dump(mode="json", by_alias=True, exclude_none=True),
         verzonden_op=utc_text(update.tijdstip),
+        contact_gelegd=doorverwijzing.contact_gelegd_op is not None,
     )
     applied, skipped = 0, []
     for message in messages:

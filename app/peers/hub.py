@@ -29,6 +29,10 @@ from app.routing.service import RoutingCache
 
 logger = logging.getLogger("wdv.peers")
 ANTWOORD_NAMESPACE = uuid.UUID("9d2f6a10-7c4e-4b83-a1d5-3e8f0c2b6a47")
+# the creditor's messages about one of its referrals, sent in that referral's conversation
+FOLLOW_UPS = frozenset(
+    {MessageKind.INTREKKING, MessageKind.BETALINGSHERSTEL, MessageKind.INGRIJPENDE_MAATREGEL}
+)
 
 
 async def poll(
@@ -77,7 +81,7 @@ async def take_in(
         kind = KIND_OF.get(kop.berichtsoort)
         if kind is MessageKind.DOORVERWIJZING:
             await _doorverwijzing(session, answer, fetched, routing=routing, max_depth=max_depth)
-        elif kind in (MessageKind.INTREKKING, MessageKind.BETALINGSHERSTEL):
+        elif kind in FOLLOW_UPS:
             await _follow_up(session, answer, fetched, kind, routing=routing, max_depth=max_depth)
         else:
             raise ProblemError(f"berichtsoort {kop.berichtsoort} is not taken in from the hub", status=422)
@@ -170,9 +174,9 @@ async def _follow_up(
     routing: RoutingCache,
     max_depth: int,
 ) -> None:
-    """An Intrekking or Betalingsherstel in the conversation of one of the creditor's referrals,
-    applied through the one inbound contract. A withdrawal is answered with a Terugmelding;
-    payment recovery changes no state and is not answered."""
+    """An Intrekking, Betalingsherstel or IngrijpendeMaatregel in the conversation of one of the
+    creditor's referrals, applied through the one inbound contract. A withdrawal is answered with a
+    Terugmelding; payment recovery and a drastic measure change no state and are not answered."""
     doorverwijzing = await session.scalar(
         select(Doorverwijzing)
         .where(

@@ -4,12 +4,13 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.referrals.lifecycle import Status
+from app.messages.types import pick
+from app.referrals.lifecycle import Eindresultaat, Status
 from app.routing.postcode import normalise
 
 OPGEPAKT = "Opgepakt"
 NOG_NIET_OPGEPAKT = "Nog niet opgepakt"
-GEEN_CONTACT = "Definitief geen contact kunnen krijgen"
+GEEN_CONTACT = Eindresultaat.GEEN_CONTACT.value
 UPDATE_NAMESPACE = uuid.UUID("0b7f3c6e-5d1a-4f0e-9c2b-8a4d6e1f7a93")
 
 
@@ -63,10 +64,17 @@ def signaal(
     return signal
 
 
-def statusmeldingen(update: dict[str, Any], *, verzonden_op: str) -> list[dict[str, Any]]:
+def statusmeldingen(
+    update: dict[str, Any], *, verzonden_op: str, contact_gelegd: bool = False
+) -> list[dict[str, Any]]:
     """A Vroegsignalering status update as Statusmeldingen, in the order of the lifecycle: taken
-    up, contact attempts, not taken up, the end result (the internal note goes with the last).
-    Their berichtIds derive from the update's id, so a pushed-again update is recognised."""
+    up (with the day it was), contact attempts, not taken up, the end result (the internal note
+    goes with the last). Their berichtIds derive from the update's id, so a pushed-again update is
+    recognised.
+
+    "Definitief geen contact kunnen krijgen" means niet_bereikt only for someone never reached;
+    once the person was reached (`contact_gelegd`, or an attempt in this update), losing them is
+    "Geen reactie na eerder contact", as the lifecycle allows after contact."""
     update_id = update["updateId"]
     messages: list[dict[str, Any]] = []
 
@@ -76,16 +84,16 @@ def statusmeldingen(update: dict[str, Any], *, verzonden_op: str) -> list[dict[s
 
     status = update.get("status")
     if status == OPGEPAKT:  # taking a signal up comes before contacting the person
-        add(status=Status.OPGEPAKT.value)
+        add(status=Status.OPGEPAKT.value, **pick(update, "datumOpgepakt"))
     for attempt in update.get("contactpogingen", []):
-        poging = {"soort": attempt["soort"], "bereikt": attempt["succesvol"], "datum": attempt["datum"]}
-        if "dagdeel" in attempt:
-            poging["dagdeel"] = attempt["dagdeel"]
-        add(contactpoging=poging)
+        add(contactpoging=pick(attempt, "soort", "bereikt", "datum", "dagdeel"))
+        contact_gelegd = contact_gelegd or attempt["bereikt"]
     if status and status not in (OPGEPAKT, NOG_NIET_OPGEPAKT):
         add(status=Status.NIET_OPGEPAKT.value, reden=status)
     resultaat = update.get("resultaat")
-    if resultaat == GEEN_CONTACT:
+    if resultaat == GEEN_CONTACT and contact_gelegd:
+        add(status=Status.AFGESLOTEN.value, eindresultaat=Eindresultaat.GEEN_REACTIE.value)
+    elif resultaat == GEEN_CONTACT:
         add(status=Status.NIET_BEREIKT.value)
     elif resultaat:
         add(status=Status.AFGESLOTEN.value, eindresultaat=resultaat)

@@ -28,6 +28,7 @@ BERICHTSOORT = {
     MessageKind.TERUGMELDING: "terugmelding",
     MessageKind.INTREKKING: "intrekking",
     MessageKind.BETALINGSHERSTEL: "betalingsherstel",
+    MessageKind.INGRIJPENDE_MAATREGEL: "ingrijpendeMaatregel",
 }
 KIND_OF = {value: kind for kind, value in BERICHTSOORT.items()}
 

@@ -1,19 +1,21 @@
 """Erasing a referral's personal data once the retention period after closing has passed.
 
 A referral that closed (afgesloten, niet_opgepakt, niet_bereikt) or was withdrawn keeps its
-personal data for RETENTION_MONTHS after `afgesloten_op`; an open one is never erased. Erasure
-keeps the anonymous course of the referral (app/privacy/anonymous.py), records itself in the
-processing log, and leaves a referral that still answers GET (`gewistOp`) and the Terugmelding.
+personal data for RETENTION_MONTHS after the day it closed (`gesloten_op`); an open one is never
+erased. Erasure keeps the anonymous course of the referral (app/privacy/anonymous.py), records
+itself in the processing log, and leaves a referral that still answers GET (`gewistOp`) and the
+Terugmelding.
 Run by the worker next to the timers, and by `wdv retention run`.
 """
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clocks
 from app.delivery.models import Bezorging, Bezorgpoging
 from app.privacy.anonymous import bedrag_klasse, kept_gegevens, retention_cutoff
 from app.privacy.register import Verwerkingsactiviteit
@@ -31,15 +33,15 @@ class Due:
 
     id: uuid.UUID
     status: str
-    afgesloten_op: datetime
+    gesloten_op: date
 
 
 def _due(cutoff: datetime) -> Select[D]:
     return select(D).where(
         D.is_open.is_(False),
         D.gewist_op.is_(None),
-        D.afgesloten_op.is_not(None),
-        D.afgesloten_op < cutoff,
+        D.gesloten_op.is_not(None),
+        D.gesloten_op < clocks.ontvangstdag(cutoff),
     )
 
 
@@ -47,7 +49,7 @@ async def due(session: AsyncSession, *, now: datetime, months: int) -> list[Due]
     """Every referral whose personal data would be erased at `now`, oldest closing first."""
     cutoff = retention_cutoff(now, months)
     rows = await session.execute(
-        _due(cutoff).with_only_columns(D.id, D.status, D.afgesloten_op).order_by(D.afgesloten_op, D.id)
+        _due(cutoff).with_only_columns(D.id, D.status, D.gesloten_op).order_by(D.gesloten_op, D.id)
     )
     return [Due(ident, status, closed) for ident, status, closed in rows if closed is not None]
 
@@ -106,7 +108,7 @@ async def erase_due(
     their ids. Several workers may run it at once: each referral is erased once."""
     cutoff = retention_cutoff(now, months)
     found = await session.scalars(
-        _due(cutoff).order_by(D.afgesloten_op, D.id).limit(limit).with_for_update(skip_locked=True)
+        _due(cutoff).order_by(D.gesloten_op, D.id).limit(limit).with_for_update(skip_locked=True)
     )
     erased = []
     for doorverwijzing in found:

@@ -71,6 +71,7 @@ ChangeDep = Annotated[Change, Depends()]
 Statusmelding = Annotated[Message, Depends(message_body(MessageKind.STATUSMELDING))]
 Intrekking = Annotated[Message, Depends(message_body(MessageKind.INTREKKING))]
 Betalingsherstel = Annotated[Message, Depends(message_body(MessageKind.BETALINGSHERSTEL))]
+IngrijpendeMaatregel = Annotated[Message, Depends(message_body(MessageKind.INGRIJPENDE_MAATREGEL))]
 Verlengingsverzoek = Annotated[Message, Depends(message_body(MessageKind.VERLENGINGSVERZOEK))]
 Verlengingsantwoord = Annotated[Message, Depends(message_body(MessageKind.VERLENGINGSANTWOORD))]
 
@@ -109,7 +110,11 @@ async def post_intrekking(
 @router.post(
     "/betalingsherstel",
     response_model=DoorverwijzingView,
-    summary="Report that payments resumed or the arrears are cleared (creditor)",
+    summary="Report that payments resumed, the arrears are cleared, or payments did not resume (creditor)",
+    description=(
+        "Every report is kept (betalingsherstel in the view); betalingsherstelOp is the first day "
+        "payments were reported resumed. A datum before the day the referral was received is a 400."
+    ),
     openapi_extra={"requestBody": message_request_body("Betalingsherstel")},
     responses=CHANGE_PROBLEMS,
 )
@@ -117,6 +122,27 @@ async def post_betalingsherstel(
     doorverwijzing_id: uuid.UUID, message: Betalingsherstel, change: ChangeDep
 ) -> DoorverwijzingView:
     return await change.view(await change.apply(doorverwijzing_id, MessageKind.BETALINGSHERSTEL, message))
+
+
+@router.post(
+    "/ingrijpende-maatregelen",
+    response_model=DoorverwijzingView,
+    summary="Report a drastic collection measure (creditor)",
+    description=(
+        "Disconnection or restriction of water or energy, an eviction announced or carried out, a "
+        "handover to a bailiff or collection agency. The uitvoerder is told. A measure taken while "
+        "the collection hold ran is accepted and flagged as a breach of the hold "
+        "(tijdensIncassostop). A datum before the day the referral was received is a 400."
+    ),
+    openapi_extra={"requestBody": message_request_body("IngrijpendeMaatregel")},
+    responses=CHANGE_PROBLEMS,
+)
+async def post_ingrijpende_maatregel(
+    doorverwijzing_id: uuid.UUID, message: IngrijpendeMaatregel, change: ChangeDep
+) -> DoorverwijzingView:
+    return await change.view(
+        await change.apply(doorverwijzing_id, MessageKind.INGRIJPENDE_MAATREGEL, message)
+    )
 
 
 @router.post(

@@ -19,7 +19,7 @@ from app.messages.jsonform import content_hash
 from app.messages.specs import MessageKind
 from app.messages.validation import Message
 from app.organisations.models import Organisatie, Rol
-from app.referrals import access, changes, extension
+from app.referrals import access, changes, collection, extension
 from app.referrals.incoming import Incoming
 from app.referrals.models import Doorverwijzing, OntvangenBericht
 from app.routing.service import RoutingCache
@@ -37,7 +37,10 @@ HANDLERS: dict[MessageKind, Handler] = {
     MessageKind.STATUSMELDING: Handler(Rol.UITVOERDER, "status melden", changes.report_status),
     MessageKind.INTREKKING: Handler(Rol.SCHULDEISER, "intrekken", changes.withdraw),
     MessageKind.BETALINGSHERSTEL: Handler(
-        Rol.SCHULDEISER, "betalingsherstel melden", changes.report_payment_recovery
+        Rol.SCHULDEISER, "betalingsherstel melden", collection.report_payment_recovery
+    ),
+    MessageKind.INGRIJPENDE_MAATREGEL: Handler(
+        Rol.SCHULDEISER, "ingrijpende maatregel melden", collection.report_measure
     ),
     MessageKind.VERLENGINGSVERZOEK: Handler(Rol.UITVOERDER, "verlenging vragen", extension.request_extension),
     MessageKind.VERLENGINGSANTWOORD: Handler(

@@ -219,6 +219,7 @@ async def receive(
         uitvoerder_id=uitvoerder.id,
         ontvangen_op=now,
         status_sinds=now,
+        klokken_vanaf=now,
         laatste_volgnummer=0,
         incassostop_tot=clocks.incassostop_tot(ontvangen),
         contact_uiterlijk=clock_warnings.contact_uiterlijk(ontvangen),

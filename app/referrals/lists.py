@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clocks
 from app.organisations.models import Dekking, Organisatie
 from app.referrals import projection, views
+from app.referrals.contact_promise import ContactTermijn
 from app.referrals.lifecycle import Status
 from app.referrals.models import Doorverwijzing
 from app.routing.models import Gemeente
@@ -31,7 +32,7 @@ class Verstuurd:
     status_sinds: datetime
     incassostop_tot: date
     contact_uiterlijk: date
-    contact_termijn_gehaald: bool | None
+    contact_termijn: ContactTermijn
 
 
 async def sent_by(
@@ -56,7 +57,7 @@ async def sent_by(
             status_sinds=referral.status_sinds,
             incassostop_tot=referral.incassostop_tot,
             contact_uiterlijk=referral.contact_uiterlijk,
-            contact_termijn_gehaald=views.contact_termijn_gehaald(referral, today),
+            contact_termijn=views.contact_termijn(referral, today),
         )
         for referral in rows
     ]

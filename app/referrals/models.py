@@ -28,7 +28,7 @@ class Doorverwijzing(Base):
             postgresql_where=text("is_open"),
         ),
         Index("ix_doorverwijzingen_uitvoerder_ontvangen", "uitvoerder_id", "ontvangen_op"),
-        Index("ix_doorverwijzingen_afgesloten_op", "afgesloten_op"),
+        Index("ix_doorverwijzingen_gesloten_op", "gesloten_op"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -61,17 +61,27 @@ class Doorverwijzing(Base):
     bedrag_klasse: Mapped[str | None] = mapped_column(String(12))
 
     status_sinds: Mapped[datetime] = mapped_column(UTCDateTime)
-    # the moment it closed or was withdrawn; the retention period runs from here
-    afgesloten_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the moment its personal data was erased
     gewist_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
     laatste_volgnummer: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the moment the contact deadline and the working-day clocks count from: the receipt, or the
+    # last re-routing (the collection hold always counts from the receipt). Always set; nullable in
+    # the schema only because SQLite cannot tighten a column of a referenced table in place.
+    klokken_vanaf: Mapped[datetime] = mapped_column(UTCDateTime, nullable=True)
     # milestones (Amsterdam dates) that the pilot's evaluation measures in working days
+    opgepakt_op: Mapped[date | None] = mapped_column(Date)
+    # the first contact attempt that keeps the contact promise (contact_promise.CONTACT_MET_INWONER)
     eerste_contactpoging_op: Mapped[date | None] = mapped_column(Date)
     contact_gelegd_op: Mapped[date | None] = mapped_column(Date)
     hulp_aangeboden_op: Mapped[date | None] = mapped_column(Date)
     hulp_geaccepteerd_op: Mapped[date | None] = mapped_column(Date)
+    # the first day payments were reported resumed (every report: Betalingsherstelmelding)
     betalingsherstel_op: Mapped[date | None] = mapped_column(Date)
+    # the day the referral closed or was withdrawn (the retention period runs from it), and the
+    # reden (niet_opgepakt) or eindresultaat (afgesloten) it closed with: whether the contact
+    # promise applied depends on them
+    gesloten_op: Mapped[date | None] = mapped_column(Date)
+    sluitreden: Mapped[str | None] = mapped_column(String(80))
     # timers: set once, by whichever worker claims them first
     contacttermijn_verstreken_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
     incassostop_herinnerd_op: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -100,6 +110,32 @@ class Gebeurtenis(Base):
     status_naar: Mapped[str | None] = mapped_column(String(30))
     # details, notes included: encrypted at rest, reduced to the anonymous ones once erased
     gegevens: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("gebeurtenissen.gegevens"), default=dict)
+
+
+class Betalingsherstelmelding(Base):
+    """One Betalingsherstel report of the creditor: payments resumed, arrears cleared, or not."""
+
+    __tablename__ = "betalingsherstelmeldingen"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("doorverwijzingen.id"), index=True)
+    soort: Mapped[str] = mapped_column(String(40))
+    datum: Mapped[date] = mapped_column(Date)
+    gemeld_op: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IngrijpendeMaatregel(Base):
+    """A drastic collection measure the creditor reported (disconnection, eviction, bailiff…)."""
+
+    __tablename__ = "ingrijpende_maatregelen"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    doorverwijzing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("doorverwijzingen.id"), index=True)
+    maatregel: Mapped[str] = mapped_column(String(40))
+    datum: Mapped[date] = mapped_column(Date)
+    gemeld_op: Mapped[datetime] = mapped_column(UTCDateTime)
+    # taken while the collection hold ran: accepted, and flagged as a breach of the hold
+    tijdens_incassostop: Mapped[bool] = mapped_column(Boolean)
 
 
 class VerzoekStatus(StrEnum):

@@ -40,6 +40,8 @@ SCHULDEISER_FIELDS: dict[EventType, tuple[str, ...]] = {
     EventType.STATUS_GEWIJZIGD: (),
     EventType.INGETROKKEN: ("reden", "toelichting"),
     EventType.BETALINGSHERSTEL: ("soort", "datum", "toelichting"),
+    # its own report, and that it fell within the collection hold it agreed to
+    EventType.INGRIJPENDE_MAATREGEL: ("maatregel", "datum", "toelichting", "tijdensIncassostop"),
     EventType.VERLENGING_GEVRAAGD: ("verzoekId", "gevraagdTot", "motivering"),
     EventType.VERLENGING_BEANTWOORD: ("verzoekId", "akkoord", "nieuweEinddatum", "toelichting"),
     EventType.CONTACTTERMIJN_VERSTREKEN: ("contactUiterlijk",),
@@ -53,6 +55,7 @@ UITVOERDER_EVENTS = frozenset(
         EventType.ONTVANGEN,
         EventType.INGETROKKEN,
         EventType.BETALINGSHERSTEL,
+        EventType.INGRIJPENDE_MAATREGEL,
         EventType.VERLENGING_BEANTWOORD,
         EventType.CONTACTTERMIJN_VERSTREKEN,
         EventType.INCASSOSTOP_VERLOOPT_BINNENKORT,
@@ -94,13 +97,17 @@ class Sight:
 
 SIGHT: dict[Rol, Sight] = {
     Rol.SCHULDEISER: Sight(
-        status=partner_status, klokken=frozenset({"contact_termijn_gehaald"}), current_assignment=False
+        status=partner_status, klokken=frozenset({"contact_termijn"}), current_assignment=False
     ),
     Rol.UITVOERDER: Sight(
         status=str,
         klokken=frozenset(
             {
-                "contact_termijn_gehaald",
+                "contact_termijn",
+                # the moment the clocks count from says whether the referral was routed again
+                "klokken_vanaf",
+                "klokken_vanaf_reden",
+                "werkdagen_tot_opgepakt",
                 "werkdagen_tot_eerste_contactpoging",
                 "werkdagen_tot_contact",
                 "werkdagen_tot_hulp_aangeboden",

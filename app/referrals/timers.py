@@ -27,6 +27,9 @@ class Timer:
 
     def due(self, today: date, herinnering_dagen: int) -> ColumnElement[bool]:
         if self.soort is EventType.CONTACTTERMIJN_VERSTREKEN:
+            # contact_promise.contacttermijn says niet_gehaald for an open referral exactly then:
+            # eerste_contactpoging_op holds only attempts that keep the promise (not Administratief
+            # or Onbekend); a referral withdrawn or closed is no longer open, so it never fires
             no_attempt_in_time = or_(
                 D.eerste_contactpoging_op.is_(None), D.eerste_contactpoging_op > D.contact_uiterlijk
             )

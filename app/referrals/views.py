@@ -10,13 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import clocks
 from app.organisations.models import Organisatie, Rol
 from app.outbox import Uitgaand
-from app.referrals import projection
+from app.referrals import contact_promise, projection
 from app.referrals.access import side
-from app.referrals.models import Doorverwijzing, Gebeurtenis, Verlengingsverzoek
+from app.referrals.contact_promise import ContactTermijn
+from app.referrals.lifecycle import Status
+from app.referrals.models import (
+    Betalingsherstelmelding,
+    Doorverwijzing,
+    Gebeurtenis,
+    IngrijpendeMaatregel,
+    Verlengingsverzoek,
+)
 from app.schemas import (
+    BetalingsherstelRegel,
     DoorverwijzingView,
     GemeenteRef,
     Klokken,
+    KlokkenVanafReden,
+    MaatregelRegel,
     OrganisatieRef,
     RouteringUitleg,
     Tijdlijn,
@@ -28,23 +39,31 @@ TERUGMELDING_NAMESPACE = uuid.UUID("6f1e9a52-3c1d-4f57-9b0e-2d6a8c4e7b10")
 ROUTERING_FIELDS = ("methode", "meerderheid", "aandeel", "peildatum", "tabelversie")
 
 
-def contact_termijn_gehaald(doorverwijzing: Doorverwijzing, today: date) -> bool | None:
-    return clocks.contact_termijn_gehaald(
-        eerste_contactpoging=doorverwijzing.eerste_contactpoging_op,
+def contact_termijn(doorverwijzing: Doorverwijzing, today: date) -> ContactTermijn:
+    return contact_promise.contacttermijn(
+        eerste_contact=doorverwijzing.eerste_contactpoging_op,
         uiterlijk=doorverwijzing.contact_uiterlijk,
-        today=today,
+        vandaag=today,
+        status=Status(doorverwijzing.status),
+        gesloten_op=doorverwijzing.gesloten_op,
+        sluitreden=doorverwijzing.sluitreden,
     )
 
 
 def klokken(doorverwijzing: Doorverwijzing, today: date, *, rol: Rol) -> Klokken:
-    """The promises and milestones in working days from the day of receipt, as `rol` may see them."""
-    start = clocks.ontvangstdag(doorverwijzing.ontvangen_op)
+    """The promises and milestones in working days from the moment the clocks started (the
+    receipt, or the last re-routing), as `rol` may see them."""
+    start = clocks.ontvangstdag(doorverwijzing.klokken_vanaf)
 
     def werkdagen(day: date | None) -> int | None:
         return clocks.werkdagen_tussen(start, day) if day else None
 
+    rerouted = doorverwijzing.klokken_vanaf != doorverwijzing.ontvangen_op
     values = {
-        "contact_termijn_gehaald": contact_termijn_gehaald(doorverwijzing, today),
+        "contact_termijn": contact_termijn(doorverwijzing, today),
+        "klokken_vanaf": doorverwijzing.klokken_vanaf,
+        "klokken_vanaf_reden": KlokkenVanafReden.HERROUTERING if rerouted else KlokkenVanafReden.ONTVANGST,
+        "werkdagen_tot_opgepakt": werkdagen(doorverwijzing.opgepakt_op),
         "werkdagen_tot_eerste_contactpoging": werkdagen(doorverwijzing.eerste_contactpoging_op),
         "werkdagen_tot_contact": werkdagen(doorverwijzing.contact_gelegd_op),
         "werkdagen_tot_hulp_aangeboden": werkdagen(doorverwijzing.hulp_aangeboden_op),
@@ -96,10 +115,40 @@ async def doorverwijzing_view(
         ),
         klokken=klokken(doorverwijzing, clocks.vandaag(), rol=rol),
         betalingsherstel_op=doorverwijzing.betalingsherstel_op,
+        betalingsherstel=await _betalingsherstel(session, doorverwijzing),
+        ingrijpende_maatregelen=await _maatregelen(session, doorverwijzing),
         bericht=doorverwijzing.bericht,
         actueel_adres=doorverwijzing.actueel_adres if sight.current_assignment else None,
         gewist_op=doorverwijzing.gewist_op,
     )
+
+
+async def _betalingsherstel(
+    session: AsyncSession, doorverwijzing: Doorverwijzing
+) -> list[BetalingsherstelRegel]:
+    rows = await session.scalars(
+        select(Betalingsherstelmelding)
+        .where(Betalingsherstelmelding.doorverwijzing_id == doorverwijzing.id)
+        .order_by(Betalingsherstelmelding.gemeld_op, Betalingsherstelmelding.datum)
+    )
+    return [BetalingsherstelRegel(soort=r.soort, datum=r.datum, gemeld_op=r.gemeld_op) for r in rows]
+
+
+async def _maatregelen(session: AsyncSession, doorverwijzing: Doorverwijzing) -> list[MaatregelRegel]:
+    rows = await session.scalars(
+        select(IngrijpendeMaatregel)
+        .where(IngrijpendeMaatregel.doorverwijzing_id == doorverwijzing.id)
+        .order_by(IngrijpendeMaatregel.gemeld_op, IngrijpendeMaatregel.datum)
+    )
+    return [
+        MaatregelRegel(
+            maatregel=r.maatregel,
+            datum=r.datum,
+            gemeld_op=r.gemeld_op,
+            tijdens_incassostop=r.tijdens_incassostop,
+        )
+        for r in rows
+    ]
 
 
 def _door(entry: Gebeurtenis, doorverwijzing: Doorverwijzing) -> str:
@@ -173,10 +222,8 @@ def terugmelding(
         "statusSinds": clocks.utc_text(status_sinds),
         "incassostopTot": doorverwijzing.incassostop_tot.isoformat(),
         "contactUiterlijk": doorverwijzing.contact_uiterlijk.isoformat(),
+        "contactTermijn": contact_termijn(doorverwijzing, clocks.ontvangstdag(moment)).value,
     }
-    gehaald = contact_termijn_gehaald(doorverwijzing, clocks.ontvangstdag(moment))
-    if gehaald is not None:
-        message["contactTermijnGehaald"] = gehaald
     return message
 
 

@@ -32,10 +32,12 @@ def ago(months: int, days: int = 0) -> datetime:
 async def closed(
     sessionmaker: async_sessionmaker[AsyncSession], parties: Parties, *, months_ago: int, days: int = 0
 ) -> str:
-    """A referral with every kind of personal data, closed (afgesloten, with a note) back then."""
+    """A referral with every kind of personal data, the person reached and the referral closed
+    (afgesloten with help, with a note) back then."""
     path = await received(
         sessionmaker, parties.water, on=ago(months_ago, days + 10), sent=distinctive_referral()
     )
+    await reported(sessionmaker, parties.amsterdam, path, Status.CONTACT_GELEGD, on=ago(months_ago, days + 5))
     await reported(
         sessionmaker,
         parties.amsterdam,
@@ -145,7 +147,7 @@ async def test_nothing_personal_remains_in_the_database_and_the_anonymous_course
         "0-499",
         False,
     )
-    assert row.afgesloten_op is not None
+    assert row.gesloten_op is not None
     assert row.routering["sleutel"] == "1012"
 
 

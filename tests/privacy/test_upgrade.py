@@ -222,7 +222,7 @@ async def _after_upgrade(url: str, closed: uuid.UUID, still_open: uuid.UUID) -> 
             seen = {
                 "bericht": found[closed].bericht,
                 "filled": [
-                    (ref.soort_vaste_last, ref.bedrag_klasse, ref.afgesloten_op)
+                    (ref.soort_vaste_last, ref.bedrag_klasse, ref.gesloten_op)
                     for ref in (found[closed], found[still_open])
                 ],
                 "note": await session.scalar(sa.select(Gebeurtenis.gegevens)),
@@ -258,7 +258,7 @@ def test_a_plain_database_keeps_working_after_the_upgrade_and_is_then_encrypted(
     assert seen["bericht"]["inwoner"]["burgerservicenummer"] == PERSONAL["bsn"]
     assert seen["note"] == {"interneToelichting": NOTE}
     assert seen["motivering"] == MOTIVATION
-    assert seen["filled"] == [("Water", "0-499", CLOSED_AT), ("Water", "0-499", None)]
+    assert seen["filled"] == [("Water", "0-499", CLOSED_AT.date()), ("Water", "0-499", None)]
     assert seen["activities"] == [("lezen", "schuldhulpverlening"), ("ontvangen", "warme-doorverwijzing")]
     assert seen["before"]["doorverwijzingen.bericht"] == {rotation.PLAIN: 2}
     assert {name: set(counts) for name, counts in seen["after"].items()} == {

@@ -52,12 +52,40 @@ async def received(
     return f"/v1/doorverwijzingen/{outcome.doorverwijzing.id}"
 
 
+async def applied(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    party: Party,
+    path: str,
+    kind: MessageKind,
+    data: dict[str, Any],
+    *,
+    on: datetime,
+    target_id: uuid.UUID | None = None,
+) -> None:
+    """`party` sends a message about the referral (or about `target_id`, an extension request of
+    it) at `on`, through the one inbound contract."""
+    message = _parsed(kind, data)
+    async with sessionmaker() as session, session.begin():
+        organisatie = await session.get(Organisatie, party.id)
+        assert organisatie is not None
+        await inbound.apply(
+            session,
+            organisatie=organisatie,
+            doorverwijzing=uuid.UUID(path.rsplit("/", 1)[-1]),
+            kind=kind,
+            message=message,
+            routing=ROUTING,
+            now=on,
+            target_id=target_id,
+        )
+
+
 async def withdrawn(
     sessionmaker: async_sessionmaker[AsyncSession], creditor: Party, path: str, *, on: datetime, **fields: Any
 ) -> None:
     """The creditor withdraws the referral at `on` (reden betaald unless given)."""
     intrekking = message(**({"reden": "betaald"} | fields))
-    await _apply(sessionmaker, creditor, path, MessageKind.INTREKKING, intrekking, on=on)
+    await applied(sessionmaker, creditor, path, MessageKind.INTREKKING, intrekking, on=on)
 
 
 async def reported(
@@ -69,29 +97,7 @@ async def reported(
     on: datetime,
     **fields: Any,
 ) -> None:
-    """The uitvoerder reports `status` at `on`, through the one inbound contract."""
-    statusmelding = status_message(status, **fields)
-    await _apply(sessionmaker, uitvoerder, path, MessageKind.STATUSMELDING, statusmelding, on=on)
-
-
-async def _apply(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    party: Party,
-    path: str,
-    kind: MessageKind,
-    data: dict[str, Any],
-    *,
-    on: datetime,
-) -> None:
-    async with sessionmaker() as session, session.begin():
-        organisatie = await session.get(Organisatie, party.id)
-        assert organisatie is not None
-        await inbound.apply(
-            session,
-            organisatie=organisatie,
-            doorverwijzing=uuid.UUID(path.rsplit("/", 1)[-1]),
-            kind=kind,
-            message=_parsed(kind, data),
-            routing=ROUTING,
-            now=on,
-        )
+    """The uitvoerder reports `status` at `on`."""
+    await applied(
+        sessionmaker, uitvoerder, path, MessageKind.STATUSMELDING, status_message(status, **fields), on=on
+    )

@@ -15,6 +15,7 @@ from app.config import PROJECT_ROOT
 from app.messages.specs import MessageKind, spec
 from app.messages.xml import to_xml
 from app.models import Gebeurtenis, Uitgaand
+from app.referrals import lifecycle
 from app.referrals.lifecycle import Status
 from tests.conftest import Party
 from tests.support.messages import referral
@@ -39,13 +40,17 @@ def message(**fields: Any) -> dict[str, Any]:
     return {"berichtId": str(uuid.uuid4()), "verzondenOp": sent.isoformat().replace("+00:00", "Z")} | fields
 
 
-def status_message(status: Status | str, **fields: Any) -> dict[str, Any]:
-    """A Statusmelding for `status` with the details the service requires for it."""
+def status_message(status: Status | str, *, after: Status | None = None, **fields: Any) -> dict[str, Any]:
+    """A Statusmelding for `status` with the details the service requires for it: a reason or end
+    result that fits a referral in status `after` (without it: "Niet opgepakt: andere reden", and
+    "Vervolghulp en/of verwijzing financieel", which fits only once the person was reached)."""
     required: dict[str, Any] = {}
     if status == Status.NIET_OPGEPAKT:
-        required["reden"] = ANDERE_REDEN
+        redenen: set[str] = set(lifecycle.allowed_redenen(after)) if after else {ANDERE_REDEN}
+        required["reden"] = ANDERE_REDEN if ANDERE_REDEN in redenen else min(redenen)
     elif status == Status.AFGESLOTEN:
-        required["eindresultaat"] = EINDRESULTAAT
+        resultaten: set[str] = set(lifecycle.allowed_eindresultaten(after)) if after else {EINDRESULTAAT}
+        required["eindresultaat"] = EINDRESULTAAT if EINDRESULTAAT in resultaten else min(resultaten)
     return message(status=str(status), **(required | fields))
 
 
@@ -87,9 +92,15 @@ async def report(
 
 
 async def report_status(
-    client: httpx.AsyncClient, uitvoerder: Party, path: str, status: Status | str, **fields: Any
+    client: httpx.AsyncClient,
+    uitvoerder: Party,
+    path: str,
+    status: Status | str,
+    *,
+    after: Status | None = None,
+    **fields: Any,
 ) -> httpx.Response:
-    return await report(client, uitvoerder, path, status_message(status, **fields))
+    return await report(client, uitvoerder, path, status_message(status, after=after, **fields))
 
 
 async def withdraw(client: httpx.AsyncClient, creditor: Party, path: str, **fields: Any) -> httpx.Response:
@@ -98,13 +109,19 @@ async def withdraw(client: httpx.AsyncClient, creditor: Party, path: str, **fiel
 
 
 async def move_to(
-    client: httpx.AsyncClient, *, uitvoerder: Party, creditor: Party, path: str, status: Status
+    client: httpx.AsyncClient,
+    *,
+    uitvoerder: Party,
+    creditor: Party,
+    path: str,
+    status: Status,
+    after: Status = Status.ONTVANGEN,
 ) -> httpx.Response:
-    """Bring the referral to `status` the way the API allows: a Statusmelding, or the creditor's
-    Intrekking for ingetrokken."""
+    """Bring the referral from `after` to `status` the way the API allows: a Statusmelding (with a
+    reason or end result that fits), or the creditor's Intrekking for ingetrokken."""
     if status is Status.INGETROKKEN:
         return await withdraw(client, creditor, path)
-    return await report_status(client, uitvoerder, path, status)
+    return await report_status(client, uitvoerder, path, status, after=after)
 
 
 async def history(sessionmaker: async_sessionmaker[AsyncSession], path: str) -> list[Gebeurtenis]:

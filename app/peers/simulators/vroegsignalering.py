@@ -2,7 +2,7 @@
 so, pushes status updates to the service's callback with the uitvoerder's API key.
 
 API under /api/v1 (POST /signalen, POST /signalen/{ID}/intrekking, GET /signalen/{ID}); control in
-JSON under /_sim: `POST /_sim/signalen/{ID}/statusupdate` with {status?, contactpogingen?,
+JSON under /_sim: `POST /_sim/signalen/{ID}/statusupdate` with {status?, datumOpgepakt?, contactpogingen?,
 resultaat?, toelichting?}, `GET /_sim/signalen`, `POST /_sim/storing`.
 """
 

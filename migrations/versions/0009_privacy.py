@@ -1,8 +1,8 @@
 """privacy: when a referral closed and was erased, what the figures keep of it, encrypted free text,
 the processing log's activity and trace, API key expiry and last use
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 10:00:00.000000
 
 Personal data already stored stays readable as it is (plain JSON and text); `wdv keys
@@ -20,8 +20,8 @@ from alembic import op
 
 import app.db
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -77,14 +77,13 @@ def _fill_anonymous_columns() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("doorverwijzingen", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("soort_vaste_last", sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column("bedrag_klasse", sa.String(length=12), nullable=True))
-        batch_op.add_column(sa.Column("afgesloten_op", app.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("gewist_op", app.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_doorverwijzingen_afgesloten_op", ["afgesloten_op"], unique=False)
-    # a closed referral has not changed status since it closed
-    op.execute("UPDATE doorverwijzingen SET afgesloten_op = status_sinds WHERE NOT is_open")
+    # in place, not in batch mode: on SQLite a batch copies the table, and dropping the old copy
+    # fails on the rows that refer to it
+    op.add_column("doorverwijzingen", sa.Column("soort_vaste_last", sa.String(length=40), nullable=True))
+    op.add_column("doorverwijzingen", sa.Column("bedrag_klasse", sa.String(length=12), nullable=True))
+    op.add_column(
+        "doorverwijzingen", sa.Column("gewist_op", app.db.UTCDateTime(timezone=True), nullable=True)
+    )
     _fill_anonymous_columns()
 
     # a sealed motivation is longer than the text it holds
@@ -130,9 +129,5 @@ def downgrade() -> None:
             "motivering", existing_type=sa.Text(), type_=sa.String(length=1000), existing_nullable=True
         )
 
-    with op.batch_alter_table("doorverwijzingen", schema=None) as batch_op:
-        batch_op.drop_index("ix_doorverwijzingen_afgesloten_op")
-        batch_op.drop_column("gewist_op")
-        batch_op.drop_column("afgesloten_op")
-        batch_op.drop_column("bedrag_klasse")
-        batch_op.drop_column("soort_vaste_last")
+    for column in ("gewist_op", "bedrag_klasse", "soort_vaste_last"):
+        op.drop_column("doorverwijzingen", column)
